@@ -1,0 +1,3 @@
+from gateways.simulator.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Active orders, order history, the live board and the POS API."""

@@ -1,0 +1,50 @@
+"""Fixtures shared by every test: the loopback-only network guard and a running simulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from gateways.simulator import Simulator, SimulatorConfig
+from tests import network_guard
+
+network_guard.install()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if network_guard.violations:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(
+            "\nNon-loopback traffic attempted by the tests:", *network_guard.violations, sep="\n  "
+        )
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[Simulator]:
+    """A fresh simulated gateway on a free loopback port (WebSocket auth limit: 1 s)."""
+    async with Simulator(SimulatorConfig(host="127.0.0.1", port=0, auth_timeout=1.0)) as sim:
+        yield sim
+
+
+@pytest.fixture
+async def http(simulator: Simulator) -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(base_url=simulator.url) as session:
+        yield session
+
+
+@pytest.fixture
+async def token(simulator: Simulator, http: aiohttp.ClientSession) -> str:
+    """A token obtained the way an integrator does: press the button, then generate."""
+    async with http.post("/_sim/button") as pressed:
+        assert pressed.status == 200
+    async with http.get("/api/v2/accesstoken/generate", params={"name": "tests"}) as response:
+        assert response.status == 201
+        body = await response.json()
+    return str(body["token"]["token"])
+
+
+@pytest.fixture
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
