@@ -1,0 +1,82 @@
+"""``manage.py up``: the whole portal on one box, in one command, with no server to install."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from ttportal.runner import Role, Supervisor, python
+
+
+class Command(BaseCommand):
+    help = "Run the portal (and with --demo a simulated gateway) on this machine until Ctrl-C."
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--demo", action="store_true", help="also run a simulated gateway")
+        parser.add_argument("--host", default="127.0.0.1", help="address of the portal")
+        parser.add_argument("--port", type=int, default=8080, help="port of the portal")
+        parser.add_argument(
+            "--simulator-port", type=int, default=8000, help="port of the demo gateway"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        self._ensure_first_admin()
+        roles, simulator_url = self._roles(options)
+        portal_url = f"http://{options['host']}:{options['port']}/"
+
+        def ready() -> None:
+            self.stdout.write(self.style.SUCCESS(f"TT Portal: open {portal_url}"))
+            if simulator_url:
+                self.stdout.write(f"Demo gateway hardware controls: {simulator_url}/_sim/")
+            self.stdout.write("Press Ctrl-C to stop.")
+
+        raise SystemExit(Supervisor(roles, self.stdout.write).run(on_ready=ready))
+
+    def _roles(self, options: dict[str, Any]) -> tuple[list[Role], str]:
+        roles: list[Role] = []
+        simulator_url = ""
+        if options["demo"]:
+            port = str(options["simulator_port"])
+            simulator_url = f"http://127.0.0.1:{port}"
+            state_file = str(settings.DATA_DIR / "demo-gateway.json")
+            roles.append(
+                Role(
+                    "simulator",
+                    python(
+                        "-m", "gateways.simulator", "--host", "127.0.0.1", "--port", port,
+                        "--name", "Demo Gateway", "--state-file", state_file,
+                        "--seed-history", "13", "--demo-traffic", "--speed", "4",
+                    ),
+                )
+            )  # fmt: skip
+        web_argv = ["-m", "daphne", "-b", options["host"], "-p", str(options["port"])]
+        roles.append(
+            Role(
+                "web",
+                python(*web_argv, "ttportal.asgi:application"),
+                env={"TTPORTAL_SIMULATOR_URL": simulator_url},
+            )
+        )
+        return roles, simulator_url
+
+    def _ensure_first_admin(self) -> None:
+        """Create an admin on first start and print its password once; it is not kept anywhere."""
+        users = get_user_model()
+        if users.objects.filter(is_superuser=True).exists():
+            return
+        password = secrets.token_urlsafe(12)
+        users.objects.create_superuser("admin", "", password)
+        self.stdout.write(
+            self.style.WARNING(
+                f"First start: created user 'admin' with password {password} "
+                "(shown once; change it in the admin)."
+            )
+        )
