@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that measure, on loopback only, and print figures (not tests)."""
