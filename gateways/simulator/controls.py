@@ -91,7 +91,8 @@ async def state(request: web.Request) -> web.Response:
             "gateway": gateway.describe(),
             "url": sim.url,
             "now": wire_time(now),
-            "clock_offset_seconds": gateway.clock.offset.total_seconds(),
+            "clock_offset_seconds": gateway.clock.offset_seconds(),
+            "clock_frozen": gateway.clock.frozen,
             "button_window_seconds_left": round(gateway.window_seconds_left()),
             # Token names only: a token is shown once, by the generate endpoint, never here.
             "tokens": sorted(t.name for t in gateway.tokens.values()),
@@ -146,17 +147,29 @@ async def clear_tracker(request: web.Request) -> web.Response:
 async def move_clock(request: web.Request) -> web.Response:
     sim = _sim(request)
     body = await _body(request)
-    if "advance" in body:
-        sim.state.clock.advance(_number(body, "advance"))
-    elif "set" in body:
+    clock = sim.state.clock
+    if not {"advance", "set", "freeze"} & set(body):
+        raise ControlError(
+            "give 'advance' (seconds), 'set' (ISO 8601 time) and/or 'freeze' (true or false)"
+        )
+    freeze = body.get("freeze")
+    if "freeze" in body and not isinstance(freeze, bool):
+        raise ControlError("'freeze' must be true or false")
+    if freeze is True:
+        clock.freeze()  # first, so that a 'set' or 'advance' given with it lands exactly
+    if "set" in body:
         try:
-            sim.state.clock.set(datetime.fromisoformat(str(body["set"])))
+            clock.set(datetime.fromisoformat(str(body["set"])))
         except ValueError as exc:
             raise ControlError(f"'set' must be an ISO 8601 time: {exc}") from exc
-    else:
-        raise ControlError("give 'advance' (seconds) or 'set' (ISO 8601 time)")
+    if "advance" in body:
+        clock.advance(_number(body, "advance"))
+    if freeze is False:
+        clock.thaw()
     purged = sim.state.purge()
-    return web.json_response({"now": wire_time(sim.state.clock.now()), "purged": purged})
+    return web.json_response(
+        {"now": wire_time(clock.now()), "frozen": clock.frozen, "purged": purged}
+    )
 
 
 async def set_faults(request: web.Request) -> web.Response:
@@ -187,7 +200,7 @@ async def set_faults(request: web.Request) -> web.Response:
         if seconds <= 0:
             raise ControlError("'offline_seconds' must be above zero, or the gateway never returns")
         # Answer first: going offline cuts this very connection.
-        request.app.loop.call_later(0.05, lambda: _spawn(sim.go_offline(seconds)))
+        asyncio.get_running_loop().call_later(0.05, lambda: _spawn(sim.go_offline(seconds)))
     return web.json_response(
         {"faults": sim.faults.to_wire(sim.delay), "dropped_websockets": dropped}
     )
@@ -207,8 +220,10 @@ async def move_address(request: web.Request) -> web.Response:
         raise ControlError("give 'host' (an address string) and/or 'port' (an integer, 0 for any)")
     if not host.startswith("127.") and host != "::1" and host != "localhost":
         raise ControlError("the simulator moves only within loopback (127.0.0.0/8)")
-    await sim.move(host, port)
-    return web.json_response({"url": sim.url})
+    await sim.move(host, port, spare=request.transport)
+    response = web.json_response({"url": sim.url})
+    response.force_close()  # nothing may reach the old address once this answer is out
+    return response
 
 
 async def seed_history(request: web.Request) -> web.Response:

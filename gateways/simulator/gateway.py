@@ -34,7 +34,7 @@ from gateways.protocol import (
     is_positive_integer_string,
 )
 from gateways.simulator.clock import SimClock
-from gateways.simulator.records import AccessToken, ActiveOrder, FinishedOrder, wire_time
+from gateways.simulator.records import AccessToken, ActiveOrder, FinishedOrder
 
 
 class GatewayError(Exception):
@@ -224,6 +224,7 @@ class GatewayState:
         return sorted(self.active.values(), key=lambda o: (o.created, o.uuid))
 
     def snapshot(self) -> dict[str, Any]:
+        """The ACTIVE_ORDERS message, exactly as documented: no ``seq`` (only changes carry one)."""
         now = self.clock.now()
         items = [o.to_wire(now) for o in self.active_orders()]
         return {
@@ -232,7 +233,6 @@ class GatewayState:
             "returnCode": int(ReturnCode.ACTIVE_ORDER),
             "count": len(items),
             "items": items,
-            "seq": self.seq,
         }
 
     # --- orders from the API -----------------------------------------------------------------
@@ -451,6 +451,7 @@ class GatewayState:
     # --- identity ----------------------------------------------------------------------------
 
     def describe(self) -> dict[str, Any]:
+        """The liveness answer: exactly the body spec/README chooses (no clock: see /_sim/state)."""
         return {
             "status": 200,
             "returnCode": int(ReturnCode.OK),
@@ -458,7 +459,6 @@ class GatewayState:
             "model": self.identity.model,
             "firmware": self.identity.firmware,
             "apiVersion": "2",
-            "time": wire_time(self.clock.now()),
         }
 
 

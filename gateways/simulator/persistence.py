@@ -18,7 +18,7 @@ FORMAT_VERSION = 1
 def dump(state: GatewayState) -> dict[str, Any]:
     return {
         "version": FORMAT_VERSION,
-        "clock_offset_seconds": state.clock.offset.total_seconds(),
+        "clock_offset_seconds": state.clock.offset_seconds(),
         "seq": state.seq,
         "button_pressed_at": state.button_pressed_at.isoformat()
         if state.button_pressed_at

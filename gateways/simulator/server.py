@@ -162,12 +162,14 @@ class Simulator:
 
     # --- faults ----------------------------------------------------------------------------
 
-    def _drop_connections(self) -> None:
+    def _drop_connections(self, spare: asyncio.BaseTransport | None = None) -> None:
+        """Cut every open connection but ``spare`` (the one still owed an answer)."""
         self.hub.drop_all()
         if self._runner is not None and self._runner.server is not None:
             for connection in self._runner.server.connections:
-                if connection.transport is not None:
-                    connection.transport.abort()
+                transport = connection.transport
+                if transport is not None and transport is not spare:
+                    transport.abort()
 
     async def go_offline(self, seconds: float | None = None) -> None:
         """Stop answering at all: the port refuses connections, open ones are cut."""
@@ -190,13 +192,22 @@ class Simulator:
             await self._listen(self.host, self.port)
         self.faults.offline_until = None
 
-    async def move(self, host: str | None = None, port: int | None = None) -> None:
-        """Come back at another address, as after a DHCP renewal; mDNS follows."""
+    async def move(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        spare: asyncio.BaseTransport | None = None,
+    ) -> None:
+        """Come back at another address, as after a DHCP renewal; mDNS follows.
+
+        ``spare`` is the connection that asked for the move (the /_sim/address control): it is
+        left open so that it can still be answered, and the answer closes it.
+        """
         old = self._site
         await self._listen(host or self.host, self.port if port is None else port)
         if old is not None:
             await old.stop()
-        self._drop_connections()
+        self._drop_connections(spare)
         if self._mdns is not None:
             await self._mdns.update(advertised_address(self.host), self.port)
 
