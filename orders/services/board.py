@@ -1,0 +1,129 @@
+"""The live board's picture: each site's active orders, its gateways and today's figures.
+
+The board's socket sends :func:`board_payload` on every (re)connect, then the deltas the mirror
+publishes (``order.upserted``, ``order.removed``, ``site.today``, ``gateway.status``). The
+shapes of a card and of the figures are defined here, once, for the snapshot and the deltas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+
+from gateways.models import Gateway, Site
+from orders.models import ActiveOrder, OrderRecord
+from ttportal.realtime import publish_on_commit, site_group
+
+
+def order_payload(order: ActiveOrder) -> dict[str, Any]:
+    """One board card; the browser ticks the elapsed time on from ``created``."""
+    return {
+        "uuid": str(order.uuid),
+        "gateway": order.gateway_id,
+        "site": order.gateway.site_id,
+        "name": order.name,
+        "type": order.order_type,
+        "type_display": order.get_order_type_display(),
+        "table": order.location,
+        "state": order.state,
+        "state_display": order.get_state_display(),
+        "created": order.created.isoformat(),
+        "state_changed": order.state_changed.isoformat(),
+        "paged": order.paged,
+        "elapsed": order.elapsed_seconds(),
+    }
+
+
+def gateway_card(gateway: Gateway) -> dict[str, Any]:
+    """What the board shows of a gateway: enough for a banner when it is not online."""
+    return {
+        "id": gateway.pk,
+        "name": gateway.name,
+        "status": gateway.status,
+        "status_display": gateway.get_status_display(),
+    }
+
+
+def local_day(site: Site, now: datetime) -> tuple[datetime, datetime]:
+    """The start and end of the site's calendar day around ``now``, as aware datetimes."""
+    tz = site.tz
+    day = now.astimezone(tz).date()
+    start = datetime.combine(day, time(), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz)
+    return start, end
+
+
+def today_figures(site: Site, now: datetime | None = None) -> dict[str, Any]:
+    """Today's counters of a site, "today" being the site's own calendar day.
+
+    ``active`` and ``over_target`` are the board right now; ``cleared`` and
+    ``average_delivery_seconds`` come from the site's history (orders cleared today), so a
+    restart of the portal does not reset them.
+    """
+    now = now or timezone.now()
+    start, end = local_day(site, now)
+    active = ActiveOrder.objects.filter(gateway__site=site).aggregate(
+        active=Count("pk"),
+        over=Count("pk", filter=Q(created__lt=now - timedelta(seconds=site.target_seconds))),
+    )
+    cleared = OrderRecord.objects.filter(site=site, cleared__gte=start, cleared__lt=end).aggregate(
+        count=Count("pk"),
+        average=Avg("delivery_seconds"),
+        over=Count("pk", filter=Q(delivery_seconds__gt=site.target_seconds)),
+    )
+    average = cleared["average"]
+    return {
+        "active": active["active"],
+        "over_target": active["over"],
+        "cleared": cleared["count"],
+        "cleared_over_target": cleared["over"],
+        "average_delivery_seconds": round(average) if average is not None else None,
+        "day_starts": start.isoformat(),
+        "day_ends": end.isoformat(),
+    }
+
+
+def site_board(
+    site: Site, gateways: list[Gateway], orders: list[ActiveOrder], now: datetime
+) -> dict[str, Any]:
+    return {
+        "id": site.pk,
+        "name": site.name,
+        "time_zone": site.time_zone,
+        "target_seconds": site.target_seconds,
+        "gateways": [gateway_card(g) for g in gateways],
+        "orders": [order_payload(o) for o in orders],
+        "today": today_figures(site, now),
+    }
+
+
+def board_payload(site_ids: Iterable[int], now: datetime | None = None) -> dict[str, Any]:
+    """The whole board of some sites, as the browser draws it before applying deltas.
+
+    The caller has already checked that the person may see these sites.
+    """
+    now = now or timezone.now()
+    sites = list(Site.objects.filter(pk__in=list(site_ids)).order_by("name"))
+    gateways: dict[int, list[Gateway]] = {site.pk: [] for site in sites}
+    for gateway in Gateway.objects.filter(site__in=sites).order_by("name", "pk"):
+        gateways[gateway.site_id].append(gateway)
+    orders: dict[int, list[ActiveOrder]] = {site.pk: [] for site in sites}
+    for order in ActiveOrder.objects.filter(gateway__site__in=sites).select_related("gateway"):
+        orders[order.gateway.site_id].append(order)
+    return {
+        "type": "board",
+        "now": now.isoformat(),
+        "sites": [site_board(s, gateways[s.pk], orders[s.pk], now) for s in sites],
+    }
+
+
+def announce_today(site_id: int) -> None:
+    """Tell open boards a site's figures changed (an order left: cleared today moved)."""
+    site = Site.objects.get(pk=site_id)
+    publish_on_commit(
+        site_group(site_id), {"type": "site.today", "site": site_id, "today": today_figures(site)}
+    )
