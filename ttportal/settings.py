@@ -11,7 +11,7 @@ from typing import Any
 
 import dj_database_url
 
-from ttportal.env import env_bool, env_list, env_str
+from ttportal.env import env_bool, env_float, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("TTPORTAL_DATA_DIR", str(BASE_DIR / "var")))
@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -67,10 +68,13 @@ TEMPLATES = [
     },
 ]
 
+DATABASE_URL = env_str("DATABASE_URL", "")
+if not DATABASE_URL:
+    # The single box keeps everything in its data directory; SQLite needs the folder to exist.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'ttportal.sqlite3'}"),
-        conn_max_age=0,
+        DATABASE_URL or f"sqlite:///{DATA_DIR / 'ttportal.sqlite3'}", conn_max_age=0
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -89,7 +93,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
-LOGIN_URL = "admin:login"
+# The single box serves its own static files (WhiteNoise), straight from the apps: nothing to
+# collect before the first start.
+WHITENOISE_USE_FINDERS = True
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 
 REDIS_URL = env_str("REDIS_URL", "")
 
@@ -125,3 +134,35 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("TTPORTAL_LOG_LEVEL", "INFO")},
 }
+
+# Keys that seal gateway tokens at rest, newest first (comma-separated; rotate by prepending).
+# The default derives one from SECRET_KEY, good for the single box; production sets its own.
+TTPORTAL_TOKEN_KEYS = env_list("TTPORTAL_TOKEN_KEYS", [SECRET_KEY])
+
+# Discovery: the interfaces zeroconf listens on ("all", or addresses); tests and the demo use
+# 127.0.0.1 so nothing is multicast beyond this machine.
+TTPORTAL_DISCOVERY_INTERFACES = env_list("TTPORTAL_DISCOVERY_INTERFACES", ["all"])
+TTPORTAL_DISCOVERY_SECONDS = env_float("TTPORTAL_DISCOVERY_SECONDS", 3.0)
+
+# Pairing polls the token endpoint this often, for as long as the button's window lasts.
+TTPORTAL_PAIRING_SECONDS = env_float("TTPORTAL_PAIRING_SECONDS", 120.0)
+TTPORTAL_PAIRING_POLL_SECONDS = env_float("TTPORTAL_PAIRING_POLL_SECONDS", 2.0)
+
+# Health: liveness of every gateway this often; the token is re-checked less often.
+TTPORTAL_HEALTH_SECONDS = env_float("TTPORTAL_HEALTH_SECONDS", 5.0)
+TTPORTAL_TOKEN_CHECK_SECONDS = env_float("TTPORTAL_TOKEN_CHECK_SECONDS", 300.0)
+
+CELERY_BEAT_SCHEDULE = {
+    "discover-gateways": {
+        "task": "gateways.tasks.discover_all_sites",
+        "schedule": env_float("TTPORTAL_DISCOVERY_EVERY_SECONDS", 60.0),
+    },
+    "check-gateway-health": {
+        "task": "gateways.tasks.check_all_health",
+        "schedule": TTPORTAL_HEALTH_SECONDS,
+        "options": {"expires": TTPORTAL_HEALTH_SECONDS},  # a late check is worth nothing
+    },
+}
+
+# The relay re-reads which gateways to follow this often (new pairings, moved addresses).
+TTPORTAL_RELAY_REFRESH_SECONDS = env_float("TTPORTAL_RELAY_REFRESH_SECONDS", 2.0)

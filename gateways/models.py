@@ -1,0 +1,256 @@
+"""Sites, the people who work there, their gateways, and the tokens that open them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from gateways import crypto
+from gateways.protocol import DEFAULT_PORT, DEFAULT_TARGET_TIME
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    AnyUser = User | AnonymousUser
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not a known time zone, e.g. Europe/Paris") from exc
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(available_timezones())]
+
+
+class SiteQuerySet(models.QuerySet["Site"]):
+    def visible_to(self, user: AnyUser) -> SiteQuerySet:
+        """Sites a user may see: every site for a superuser, else those they belong to."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(memberships__user=user).distinct()
+
+    def managed_by(self, user: AnyUser) -> SiteQuerySet:
+        """Sites where a user may act (pair, add, start and clear orders), not only look."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            memberships__user=user, memberships__role=Membership.Role.MANAGER
+        ).distinct()
+
+
+class Site(models.Model):
+    """A restaurant: its own LAN, its gateways, its time zone and its delivery target."""
+
+    name = models.CharField(max_length=100, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    target_seconds = models.PositiveIntegerField(
+        "delivery target (seconds)",
+        default=DEFAULT_TARGET_TIME,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 3600)],
+    )
+    discovery_enabled = models.BooleanField(
+        default=True, help_text="Look for new gateways on this site's LAN."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = SiteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class Membership(models.Model):
+    """A person's place at a site: a manager acts, a viewer only looks."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", "Manager"
+        VIEWER = "viewer", "Viewer"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="site_memberships"
+    )
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "site"], name="one_role_per_site")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.site} ({self.get_role_display()})"
+
+
+class GatewayQuerySet(models.QuerySet["Gateway"]):
+    def visible_to(self, user: AnyUser) -> GatewayQuerySet:
+        return self.filter(site__in=Site.objects.visible_to(user))
+
+    def managed_by(self, user: AnyUser) -> GatewayQuerySet:
+        return self.filter(site__in=Site.objects.managed_by(user))
+
+    def paired(self) -> GatewayQuerySet:
+        return self.filter(status__in=[Gateway.Status.ONLINE, Gateway.Status.OFFLINE])
+
+
+class Gateway(models.Model):
+    """A Table Tracker gateway on a site's LAN.
+
+    A discovered gateway is known by its mDNS service name, which survives DHCP; its host and
+    port are only where it was last seen. ``status`` says what a manager needs to know first:
+    not paired yet, paired and answering, paired and silent, or paired but its token refused.
+    """
+
+    class Status(models.TextChoices):
+        UNPAIRED = "unpaired", "Not paired"
+        ONLINE = "online", "Online"
+        OFFLINE = "offline", "Offline"
+        NEEDS_PAIRING = "needs_pairing", "Needs pairing"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="gateways")
+    name = models.CharField(max_length=100)
+    service_name = models.CharField(
+        max_length=255, blank=True, help_text="mDNS service name; empty when added by address."
+    )
+    host = models.CharField(max_length=255)
+    port = models.PositiveIntegerField(
+        default=DEFAULT_PORT, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
+    model = models.CharField(max_length=64, blank=True)
+    firmware = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNPAIRED)
+    status_changed = models.DateTimeField(default=timezone.now)
+    reachable = models.BooleanField(default=False)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    token_checked = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = GatewayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["site__name", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "service_name"],
+                condition=~Q(service_name=""),
+                name="one_gateway_per_service_name_per_site",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.site})"
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def is_paired(self) -> bool:
+        return self.status in (self.Status.ONLINE, self.Status.OFFLINE)
+
+    def current_token(self) -> AccessToken | None:
+        return self.tokens.filter(revoked__isnull=True).order_by("-created").first()
+
+    def token_secret(self) -> str | None:
+        """The token in clear, for the client only; never to be logged or rendered."""
+        token = self.current_token()
+        return token.reveal() if token else None
+
+    def token_check_due(self, now: datetime) -> bool:
+        interval = timedelta(seconds=settings.TTPORTAL_TOKEN_CHECK_SECONDS)
+        return self.token_checked is None or now - self.token_checked >= interval
+
+
+class StatusChange(models.Model):
+    """One transition of a gateway's status, kept so "offline since 12:04" can be shown."""
+
+    gateway = models.ForeignKey(Gateway, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=16, choices=Gateway.Status.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.gateway.name} {self.status} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class AccessToken(models.Model):
+    """A gateway token, sealed at rest. The gateway shows it once; lose it and pair again."""
+
+    gateway = models.ForeignKey(Gateway, on_delete=models.CASCADE, related_name="tokens")
+    name = models.CharField(max_length=64)
+    sealed = models.TextField(editable=False)
+    created = models.DateTimeField(default=timezone.now)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"token '{self.name}' of {self.gateway.name}"
+
+    def __repr__(self) -> str:
+        return f"<AccessToken {self.pk} '{self.name}' gateway={self.gateway_id}>"
+
+    @classmethod
+    def issue(cls, gateway: Gateway, name: str, secret: str, **fields: Any) -> AccessToken:
+        return cls.objects.create(gateway=gateway, name=name, sealed=crypto.seal(secret), **fields)
+
+    def reveal(self) -> str:
+        return crypto.unseal(self.sealed)
+
+
+class PairingAttempt(models.Model):
+    """One "I pressed the button" from a person, and how it ended."""
+
+    class Outcome(models.TextChoices):
+        WAITING = "waiting", "Waiting for the gateway"
+        PAIRED = "paired", "Paired"
+        MISSED = "missed", "Window missed"
+        UNREACHABLE = "unreachable", "Gateway unreachable"
+        FAILED = "failed", "Failed"
+
+    gateway = models.ForeignKey(Gateway, on_delete=models.CASCADE, related_name="pairings")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    started = models.DateTimeField(default=timezone.now)
+    deadline = models.DateTimeField()
+    finished = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.WAITING)
+    message = models.CharField(max_length=500, blank=True)
+    polls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started", "-id"]
+
+    def __str__(self) -> str:
+        return f"pairing of {self.gateway.name} at {self.started:%Y-%m-%d %H:%M}: {self.outcome}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome == self.Outcome.WAITING

@@ -1,0 +1,19 @@
+"""The gateway rules, shared by views, the admin, tasks and the relay: no rule lives twice."""
+
+from gateways.services.discovery import AddGatewayError, add_by_address, discover, record_found
+from gateways.services.health import check_gateways, record_liveness
+from gateways.services.pairing import run_pairing, start_pairing
+from gateways.services.status import mark_needs_pairing, set_status
+
+__all__ = [
+    "AddGatewayError",
+    "add_by_address",
+    "check_gateways",
+    "discover",
+    "mark_needs_pairing",
+    "record_found",
+    "record_liveness",
+    "run_pairing",
+    "set_status",
+    "start_pairing",
+]

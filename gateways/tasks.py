@@ -1,0 +1,41 @@
+"""Celery tasks for gateways: thin, take IDs, safe to run twice; the rules are in services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from gateways import services
+from gateways.models import Gateway, Site
+
+
+@shared_task(ignore_result=True)
+def discover_gateways(site_id: int) -> int:
+    """Browse the site's LAN; returns how many gateways answered."""
+    site = Site.objects.filter(pk=site_id, discovery_enabled=True).first()
+    return len(services.discover(site)) if site is not None else 0
+
+
+@shared_task(ignore_result=True)
+def discover_all_sites() -> None:
+    for site_id in Site.objects.filter(discovery_enabled=True).values_list("pk", flat=True):
+        discover_gateways.delay(site_id)
+
+
+@shared_task(ignore_result=True)
+def pair_gateway(attempt_id: int) -> str:
+    return services.run_pairing(attempt_id).outcome
+
+
+@shared_task(ignore_result=True)
+def check_site_health(site_id: int) -> int:
+    """Probe every gateway of a site at once; returns how many answered."""
+    probes = services.check_gateways(Gateway.objects.filter(site_id=site_id))
+    return sum(1 for p in probes if p.info is not None)
+
+
+@shared_task(ignore_result=True)
+def check_all_health() -> None:
+    for site_id in (
+        Site.objects.filter(gateways__isnull=False).distinct().values_list("pk", flat=True)
+    ):
+        check_site_health.delay(site_id)

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from gateways import services
+from gateways.browsing import FoundGateway
+from gateways.models import Gateway
+from gateways.services.discovery import Found
+from gateways.simulator import SimulatorConfig
+from gateways.simulator.threaded import ThreadedSimulator
+from tests.gateways.conftest import control, pair
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def announced() -> Iterator[ThreadedSimulator]:
+    """A simulated gateway announcing itself with mDNS, on loopback only."""
+    config = SimulatorConfig(
+        host="127.0.0.1", port=0, name="Patio Gateway", mdns=True, mdns_interfaces=["127.0.0.1"]
+    )
+    with ThreadedSimulator(config) as sim:
+        yield sim
+
+
+def test_discovery_finds_a_gateway_announcing_itself_on_the_lan(site, announced):
+    [(gateway, found)] = services.discover(site)
+
+    assert found is Found.NEW
+    assert gateway.name == "Patio Gateway"
+    assert gateway.service_name == "Patio Gateway._tracker-http._tcp.local."
+    assert (gateway.host, gateway.port) == ("127.0.0.1", announced.port)
+    assert gateway.status == Gateway.Status.UNPAIRED
+    assert gateway.firmware == "2.4.1-sim"
+
+
+def test_discovering_twice_keeps_one_gateway(site, announced):
+    services.discover(site)
+    [(_, found)] = services.discover(site)
+
+    assert found is Found.UNCHANGED
+    assert Gateway.objects.count() == 1
+
+
+def test_a_gateway_at_a_new_address_is_followed_without_pairing_again(site, announced):
+    [(gateway, _)] = services.discover(site)
+    pair(gateway, announced)
+    token_before = gateway.current_token()
+
+    control(announced, "address", {"host": "127.0.0.2", "port": 0})
+    [(moved, found)] = services.discover(site)
+
+    assert found is Found.MOVED
+    assert moved.pk == gateway.pk
+    assert (moved.host, moved.port) == ("127.0.0.2", announced.port)
+    assert moved.current_token() == token_before
+    services.check_gateways([moved])
+    moved.refresh_from_db()
+    assert moved.status == Gateway.Status.ONLINE
+    assert moved.status_changes.filter(detail__startswith="moved from 127.0.0.1").exists()
+
+
+def test_a_gateway_added_by_hand_is_recognised_when_it_announces_itself(site):
+    added = Gateway.objects.create(site=site, name="By hand", host="127.0.0.1", port=8123)
+    found = FoundGateway("Bar GW._tracker-http._tcp.local.", "127.0.0.1", 8123)
+
+    gateway, outcome = services.record_found(site, found)
+
+    assert gateway.pk == added.pk
+    assert outcome is Found.UNCHANGED
+    assert gateway.service_name == found.service_name
+
+
+def test_the_same_gateway_name_on_two_sites_is_two_gateways(site, other_site):
+    found = FoundGateway("TT Gateway._tracker-http._tcp.local.", "127.0.0.1", 8000)
+
+    first, _ = services.record_found(site, found)
+    second, _ = services.record_found(other_site, found)
+
+    assert first.pk != second.pk
+
+
+def test_adding_a_gateway_by_address_checks_that_it_answers(site, sim):
+    gateway = services.add_by_address(site, " 127.0.0.1 ", sim.port)
+
+    assert gateway.name == "TT Gateway"
+    assert gateway.reachable
+    assert gateway.status == Gateway.Status.UNPAIRED
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "message"),
+    [
+        ("not a host!", 8000, "is not an IP address or a host name"),
+        ("127.0.0.1", 70000, "out of range"),
+        ("127.0.0.1", 1, "No Table Tracker gateway answered at 127.0.0.1:1"),
+    ],
+)
+def test_adding_a_gateway_by_a_bad_address_says_what_is_wrong(site, host, port, message):
+    with pytest.raises(services.AddGatewayError, match=message):
+        services.add_by_address(site, host, port)
+    assert not Gateway.objects.exists()
+
+
+def test_adding_the_same_address_twice_is_refused(site, sim):
+    services.add_by_address(site, "127.0.0.1", sim.port)
+
+    with pytest.raises(services.AddGatewayError, match="already at"):
+        services.add_by_address(site, "127.0.0.1", sim.port)
