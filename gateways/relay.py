@@ -1,0 +1,201 @@
+"""The relay: one long-lived WebSocket per paired gateway, fed to a handler (the order mirror).
+
+Each gateway is followed by its own task, which reconnects with capped exponential backoff and
+jitter, detects a silent socket with pings, and starts every connection with the gateway's
+snapshot so the mirror converges after any blip. Every few seconds the relay re-reads the
+gateways: new pairings are picked up, a changed address or token restarts that gateway's task,
+and an unpaired gateway's task stops. A refused token stops that gateway until it is paired again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from asgiref.sync import sync_to_async
+
+from gateways.client import (
+    GatewayClient,
+    GatewayError,
+    GatewayInfo,
+    OrderEvent,
+    Snapshot,
+    TokenRejected,
+)
+from gateways.crypto import SealBroken
+from gateways.models import Gateway
+from gateways.services import mark_needs_pairing
+from gateways.services.health import Probe, record_liveness
+
+log = logging.getLogger(__name__)
+
+
+class RelayHandler(Protocol):
+    """What the relay feeds: the whole active set on (re)connect, then each change."""
+
+    async def snapshot(self, gateway_id: int, snapshot: Snapshot) -> None: ...
+
+    async def event(self, gateway_id: int, event: OrderEvent) -> None: ...
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and how to reach one gateway; a change in any field restarts its task."""
+
+    gateway_id: int
+    base_url: str
+    token: str = field(repr=False)
+
+
+@dataclass
+class Backoff:
+    """Capped exponential backoff with full jitter, so many relays do not reconnect in step."""
+
+    base: float = 0.5
+    cap: float = 30.0
+    attempt: int = 0
+
+    def next_delay(self) -> float:
+        ceiling = min(self.cap, self.base * 2**self.attempt)
+        self.attempt += 1
+        return random.uniform(ceiling / 2, ceiling)
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+@dataclass
+class RelaySettings:
+    refresh_seconds: float = 2.0
+    heartbeat_seconds: float = 10.0
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+
+
+def _load_targets(owns: Callable[[int], bool]) -> dict[int, Target]:
+    targets: dict[int, Target] = {}
+    for gateway in Gateway.objects.paired().prefetch_related("tokens"):
+        if not owns(gateway.pk):
+            continue
+        try:
+            token = gateway.token_secret()
+        except SealBroken:
+            log.error("gateway %s: its stored token cannot be decrypted; pair it again", gateway.pk)
+            continue
+        if token:
+            targets[gateway.pk] = Target(gateway.pk, gateway.base_url, token)
+    return targets
+
+
+@sync_to_async
+def _refused(gateway_id: int, reason: str) -> None:
+    gateway = Gateway.objects.filter(pk=gateway_id).first()
+    if gateway is not None:
+        mark_needs_pairing(gateway, f"relay: {reason}")
+
+
+@sync_to_async
+def _connected(gateway_id: int, up: bool, error: str = "") -> None:
+    """The socket says more than the health check: record it as liveness at once."""
+    gateway = Gateway.objects.filter(pk=gateway_id).first()
+    if gateway is not None and gateway.is_paired:
+        info = GatewayInfo(None, None, None, None, None) if up else None
+        record_liveness(gateway, Probe(info, error))
+
+
+class Relay:
+    """Follows every paired gateway this process owns until told to stop."""
+
+    def __init__(
+        self,
+        handler: RelayHandler,
+        settings: RelaySettings | None = None,
+        owns: Callable[[int], bool] = lambda gateway_id: True,
+    ) -> None:
+        self.handler = handler
+        self.settings = settings or RelaySettings()
+        self.owns = owns
+        self.followed: dict[int, tuple[Target, asyncio.Task[None]]] = {}
+        self.connected: set[int] = set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    await self.refresh()
+                except Exception:
+                    # A database hiccup must not end the relay for every gateway: next round.
+                    log.exception("relay: refreshing the gateways failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.settings.refresh_seconds)
+        finally:
+            await self.stop_all()
+
+    async def refresh(self) -> None:
+        """Start, restart or stop gateway tasks to match the database."""
+        targets = await sync_to_async(_load_targets)(self.owns)
+        for gateway_id, (target, task) in list(self.followed.items()):
+            if targets.get(gateway_id) != target or task.done():
+                await self._stop(gateway_id)
+        for gateway_id, target in targets.items():
+            if gateway_id not in self.followed:
+                task = asyncio.create_task(self.follow(target), name=f"relay-{gateway_id}")
+                self.followed[gateway_id] = (target, task)
+
+    async def _stop(self, gateway_id: int) -> None:
+        _, task = self.followed.pop(gateway_id)
+        task.cancel()
+        # A task that died of an error has already logged it; it must not break the refresh.
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        self.connected.discard(gateway_id)
+
+    async def stop_all(self) -> None:
+        for gateway_id in list(self.followed):
+            await self._stop(gateway_id)
+
+    async def follow(self, target: Target) -> None:
+        """One gateway, for as long as its target stays the same."""
+        backoff = Backoff(self.settings.backoff_base, self.settings.backoff_cap)
+        while True:
+            try:
+                await self._listen(target, backoff)
+            except TokenRejected as exc:
+                log.warning("gateway %s refused the relay's token: %s", target.gateway_id, exc)
+                await _refused(target.gateway_id, str(exc))
+                return
+            except GatewayError as exc:
+                log.info("gateway %s: relay connection ended: %s", target.gateway_id, exc)
+                await self._lost(target.gateway_id, str(exc))
+            except Exception:
+                # The handler failed (the database, most likely). Reconnecting starts with a
+                # snapshot, which repairs whatever the failed event did not write.
+                log.exception("gateway %s: relay handler failed; reconnecting", target.gateway_id)
+                await self._lost(target.gateway_id, "")
+            await asyncio.sleep(backoff.next_delay())
+
+    async def _lost(self, gateway_id: int, error: str) -> None:
+        if gateway_id in self.connected:
+            self.connected.discard(gateway_id)
+            if error:
+                await _connected(gateway_id, False, error)
+
+    async def _listen(self, target: Target, backoff: Backoff) -> None:
+        async with (
+            GatewayClient(target.base_url, target.token) as client,
+            client.events(heartbeat=self.settings.heartbeat_seconds) as stream,
+        ):
+            async for event in stream:
+                if isinstance(event, Snapshot):
+                    await self.handler.snapshot(target.gateway_id, event)
+                    if target.gateway_id not in self.connected:
+                        self.connected.add(target.gateway_id)
+                        backoff.reset()
+                        await _connected(target.gateway_id, True)
+                else:
+                    await self.handler.event(target.gateway_id, event)

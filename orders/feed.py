@@ -1,0 +1,54 @@
+"""What the relay feeds: each gateway's snapshot and notifications, written to the mirror."""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import sync_to_async
+
+from gateways.client import OrderEvent, Snapshot
+from gateways.models import Gateway
+from gateways.protocol import EventType
+from orders.services.mirror import Change, apply_order, apply_snapshot
+
+log = logging.getLogger(__name__)
+
+CHANGES = {
+    EventType.ORDER_CREATED: Change.CREATED,
+    EventType.ORDER_MODIFIED: Change.MODIFIED,
+    EventType.ORDER_PAGED: Change.PAGED,
+    EventType.ORDER_CLEARED: Change.CLEARED,
+}
+
+
+class MirrorFeed:
+    """Relay handler that keeps ``ActiveOrder`` equal to the gateways, skipping replays."""
+
+    def __init__(self) -> None:
+        self.last_seq: dict[int, int] = {}
+
+    async def snapshot(self, gateway_id: int, snapshot: Snapshot) -> None:
+        kept, ghosts = await sync_to_async(_apply_snapshot)(gateway_id, snapshot)
+        if snapshot.seq is not None:
+            self.last_seq[gateway_id] = snapshot.seq
+        else:
+            self.last_seq.pop(gateway_id, None)
+        log.info("gateway %s snapshot: %s active, %s ghosts closed", gateway_id, kept, ghosts)
+
+    async def event(self, gateway_id: int, event: OrderEvent) -> None:
+        last = self.last_seq.get(gateway_id)
+        if event.seq is not None:
+            if last is not None and event.seq <= last:
+                return  # already in the snapshot or seen before
+            self.last_seq[gateway_id] = event.seq
+        await sync_to_async(_apply_event)(gateway_id, event)
+
+
+def _apply_snapshot(gateway_id: int, snapshot: Snapshot) -> tuple[int, int]:
+    gateway = Gateway.objects.get(pk=gateway_id)
+    return apply_snapshot(gateway, snapshot.orders)
+
+
+def _apply_event(gateway_id: int, event: OrderEvent) -> None:
+    gateway = Gateway.objects.get(pk=gateway_id)
+    apply_order(gateway, event.order, CHANGES.get(event.type, Change.MODIFIED))

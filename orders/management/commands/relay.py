@@ -1,0 +1,31 @@
+"""``manage.py relay``: follow every paired gateway's WebSocket (scaled deployment role)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from gateways.relay import Relay, RelaySettings
+from orders.feed import MirrorFeed
+
+
+class Command(BaseCommand):
+    help = "Relay gateway events into the active-order mirror and to the boards until stopped."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        asyncio.run(self._run())
+
+    async def _run(self) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        relay = Relay(
+            MirrorFeed(), RelaySettings(refresh_seconds=settings.TTPORTAL_RELAY_REFRESH_SECONDS)
+        )
+        self.stdout.write("relay running; Ctrl-C stops it")
+        await relay.run(stop)

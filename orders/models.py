@@ -1,0 +1,151 @@
+"""The live mirror of each gateway's active orders, and the audit trail of what people did."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from gateways.models import Gateway
+from gateways.protocol import OrderState, OrderType
+
+# An order this close to its site's delivery target is "near": time to look at it.
+NEAR_TARGET_SHARE = 0.8
+
+
+class ActiveOrder(models.Model):
+    """One order waiting for its food on one gateway, as the gateway last described it.
+
+    The gateway's own fields come first; the ``*_seen`` times are when the portal saw each step,
+    kept because the gateway reports only the latest state change.
+    """
+
+    class Type(models.TextChoices):
+        ON_PREMISES = OrderType.ON_PREMISES.value, "Eat in"
+        TO_GO = OrderType.TO_GO.value, "To go"
+
+    class State(models.TextChoices):
+        STARTED = OrderState.STARTED.value, "Waiting for a table"
+        LOCATED = OrderState.LOCATED.value, "At a table"
+
+    gateway = models.ForeignKey(Gateway, on_delete=models.CASCADE, related_name="active_orders")
+    uuid = models.UUIDField()
+    name = models.CharField("number", max_length=16)
+    order_type = models.CharField(max_length=16, choices=Type.choices)
+    location = models.CharField("table", max_length=16, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices)
+    state_changed = models.DateTimeField()
+    created = models.DateTimeField()
+    paged = models.BooleanField(default=False)
+    first_seen = models.DateTimeField(default=timezone.now)
+    located_seen = models.DateTimeField(null=True, blank=True)
+    paged_seen = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["gateway", "uuid"], name="one_mirror_row_per_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.name} on {self.gateway.name}"
+
+    def elapsed_seconds(self, now: datetime | None = None) -> int:
+        return max(0, int(((now or timezone.now()) - self.created).total_seconds()))
+
+    def timing(self, target_seconds: int, now: datetime | None = None) -> str:
+        """ "on_time", "near" or "over" against the site's delivery target."""
+        elapsed = self.elapsed_seconds(now)
+        if elapsed > target_seconds:
+            return "over"
+        return "near" if elapsed >= target_seconds * NEAR_TARGET_SHARE else "on_time"
+
+
+class AuditEntry(models.Model):
+    """Who did what to which order, from where, and what the gateway answered."""
+
+    class Result(models.TextChoices):
+        OK = "ok", "Done"
+        REFUSED = "refused", "Refused"
+        FAILED = "failed", "Gateway unreachable"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    gateway = models.ForeignKey(Gateway, on_delete=models.CASCADE, related_name="audit_entries")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor = models.CharField(max_length=150, help_text="the person or API key, as shown")
+    via = models.CharField(max_length=16, help_text="board, admin or api")
+    action = models.CharField(max_length=32)
+    order_name = models.CharField(max_length=16, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    result = models.CharField(max_length=16, choices=Result.choices)
+    message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.order_name}"
+
+
+class OrderRecord(models.Model):
+    """A finished order, kept as long as the site wants (the gateway forgets after two weeks).
+
+    Times are stored in UTC and shown in the site's time zone. ``delivery_seconds`` (start to
+    clear: the tracker is collected when the food arrives) and ``time_to_sit_seconds`` (start to
+    table) are derived once, when the record is written, so analytics aggregate plain columns.
+    """
+
+    class ClearedBy(models.TextChoices):
+        TRACKER = "tracker", "Tracker on a clearing unit"
+        PORTAL = "portal", "Cleared from the portal"
+        AUTOMATIC = "automatic", "Cleared automatically"
+        UNKNOWN = "unknown", "Unknown"
+
+    uuid = models.UUIDField(unique=True)
+    gateway = models.ForeignKey(Gateway, on_delete=models.CASCADE, related_name="order_records")
+    site = models.ForeignKey(
+        "gateways.Site", on_delete=models.CASCADE, related_name="order_records"
+    )
+    name = models.CharField("number", max_length=16)
+    order_type = models.CharField(max_length=16, choices=ActiveOrder.Type.choices)
+    location = models.CharField("table", max_length=16, blank=True)
+    started = models.DateTimeField()
+    located = models.DateTimeField(null=True, blank=True)
+    cleared = models.DateTimeField(null=True, blank=True)
+    delivery_seconds = models.PositiveIntegerField(null=True, blank=True)
+    time_to_sit_seconds = models.PositiveIntegerField(null=True, blank=True)
+    paged = models.BooleanField(default=False)
+    cleared_by = models.CharField(
+        max_length=16, choices=ClearedBy.choices, default=ClearedBy.UNKNOWN
+    )
+    seen_live = models.BooleanField(default=False, help_text="The relay saw it while active.")
+    confirmed = models.BooleanField(default=False, help_text="The history pull returned it.")
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started", "uuid"]
+        indexes = [
+            models.Index(fields=["site", "started"]),
+            models.Index(fields=["gateway", "started"]),
+            models.Index(fields=["site", "cleared"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.name} of {self.started:%Y-%m-%d %H:%M}"
+
+    def derive(self) -> None:
+        """Recompute the derived durations from the times."""
+        self.delivery_seconds = _seconds_between(self.started, self.cleared)
+        self.time_to_sit_seconds = _seconds_between(self.started, self.located)
+
+
+def _seconds_between(start: datetime, end: datetime | None) -> int | None:
+    if end is None:
+        return None
+    return max(0, int((end - start).total_seconds()))

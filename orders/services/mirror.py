@@ -1,0 +1,167 @@
+"""Keeping the ``ActiveOrder`` mirror equal to what each gateway says, and telling the boards.
+
+The relay feeds every snapshot and notification here; commands feed the gateway's answers here
+too, so the mirror changes in one place only, whoever caused the change.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from gateways.client import ActiveOrder as GatewayOrder
+from gateways.models import Gateway
+from gateways.protocol import OrderState
+from orders.models import ActiveOrder, OrderRecord
+from orders.services.board import announce_today, order_payload
+from orders.services.history import record_cleared
+from ttportal.realtime import publish_on_commit, site_group
+
+
+class Change(StrEnum):
+    CREATED = "created"
+    MODIFIED = "modified"
+    PAGED = "paged"
+    CLEARED = "cleared"
+    SNAPSHOT = "snapshot"
+
+
+def _announce_upsert(gateway: Gateway, order: ActiveOrder, change: Change) -> None:
+    publish_on_commit(
+        site_group(gateway.site_id),
+        {"type": "order.upserted", "change": change.value, "order": order_payload(order)},
+    )
+
+
+def _announce_removal(gateway: Gateway, order: ActiveOrder, change: Change) -> None:
+    publish_on_commit(
+        site_group(gateway.site_id),
+        {
+            "type": "order.removed",
+            "change": change.value,
+            "order": {
+                "uuid": str(order.uuid),
+                "gateway": gateway.pk,
+                "site": gateway.site_id,
+                "name": order.name,
+            },
+        },
+    )
+
+
+def _fields(seen: GatewayOrder) -> dict[str, Any]:
+    return {
+        "name": seen.name,
+        "order_type": seen.order_type.value,
+        "location": seen.location or "",
+        "state": seen.state.value,
+        "state_changed": seen.state_changed,
+        "created": seen.created,
+        "paged": seen.paged,
+    }
+
+
+def _upsert(
+    gateway: Gateway,
+    seen: GatewayOrder,
+    change: Change,
+    cleared_by: OrderRecord.ClearedBy = OrderRecord.ClearedBy.TRACKER,
+) -> ActiveOrder | None:
+    """Write one order as the gateway described it; None when it has in fact left (cleared)."""
+    if seen.state is OrderState.CLEARED:
+        # The gateway's stateChanged of a cleared order is the moment it was cleared.
+        _remove(gateway, [uuidlib.UUID(seen.uuid)], Change.CLEARED, seen.state_changed, cleared_by)
+        return None
+    now = timezone.now()
+    fields = _fields(seen)
+    order = ActiveOrder.objects.select_for_update().filter(gateway=gateway, uuid=seen.uuid).first()
+    if order is None:
+        order = ActiveOrder(gateway=gateway, uuid=seen.uuid, first_seen=now, **fields)
+        changed = True
+        change = Change.CREATED if change is not Change.SNAPSHOT else change
+    else:
+        order.gateway = gateway  # already at hand: the board's payload needs its site
+        changed = any(getattr(order, key) != value for key, value in fields.items())
+        for key, value in fields.items():
+            setattr(order, key, value)
+    if order.state == ActiveOrder.State.LOCATED and order.located_seen is None:
+        order.located_seen = now
+    if order.paged and order.paged_seen is None:
+        order.paged_seen = now
+    if changed:
+        order.save()
+        _announce_upsert(gateway, order, change)
+    return order
+
+
+def _remove(
+    gateway: Gateway,
+    uuids: Iterable[uuidlib.UUID],
+    change: Change,
+    cleared_at: datetime | None,
+    cleared_by: OrderRecord.ClearedBy,
+) -> int:
+    """Take orders off the board and into history (clear time unknown for snapshot ghosts)."""
+    leaving = list(
+        ActiveOrder.objects.filter(gateway=gateway, uuid__in=list(uuids)).select_related("gateway")
+    )
+    for order in leaving:
+        record_cleared(order, cleared_at, cleared_by)
+        _announce_removal(gateway, order, change)
+    ActiveOrder.objects.filter(pk__in=[o.pk for o in leaving]).delete()
+    if leaving:
+        announce_today(gateway.site_id)
+    return len(leaving)
+
+
+@transaction.atomic
+def apply_order(gateway: Gateway, seen: GatewayOrder, change: Change) -> ActiveOrder | None:
+    """One notification (or one command's answer): upsert, or remove when it says cleared."""
+    return _upsert(gateway, seen, change)
+
+
+@transaction.atomic
+def remove_order(
+    gateway: Gateway,
+    order_uuid: str,
+    cleared_at: datetime | None = None,
+    cleared_by: OrderRecord.ClearedBy = OrderRecord.ClearedBy.PORTAL,
+    seen: GatewayOrder | None = None,
+) -> int:
+    """An order cleared from the portal (or found gone): off the board, into history.
+
+    The relay may have heard the gateway's ORDER_CLEARED first and filed the order as cleared
+    by its tracker: the caller knows better, so the record is corrected here. An order the
+    mirror never had (the relay had not told of it yet) is filed from ``seen``, the gateway's
+    answer, so that the relay's late news of it finds it filed already.
+    """
+    when = cleared_at or timezone.now()
+    removed = _remove(gateway, [uuidlib.UUID(order_uuid)], Change.CLEARED, when, cleared_by)
+    if not removed and seen is not None:
+        unsaved = ActiveOrder(gateway=gateway, uuid=seen.uuid, **_fields(seen))
+        record_cleared(unsaved, when, cleared_by)
+    OrderRecord.objects.filter(uuid=order_uuid, gateway=gateway).update(cleared_by=cleared_by)
+    return removed
+
+
+@transaction.atomic
+def apply_snapshot(gateway: Gateway, orders: Iterable[GatewayOrder]) -> tuple[int, int]:
+    """Make the mirror exactly the snapshot: upsert what is in it, close what is not.
+
+    Returns (orders in the snapshot, ghosts removed). A ghost is an order the portal still
+    showed but the gateway no longer has: it was cleared while the portal was not listening.
+    """
+    present = [o for o in orders if o.state is not OrderState.CLEARED]
+    for seen in present:
+        _upsert(gateway, seen, Change.SNAPSHOT)
+    keep = {uuidlib.UUID(o.uuid) for o in present}
+    ghosts = set(ActiveOrder.objects.filter(gateway=gateway).values_list("uuid", flat=True)) - keep
+    return len(present), _remove(
+        gateway, ghosts, Change.SNAPSHOT, None, OrderRecord.ClearedBy.UNKNOWN
+    )
