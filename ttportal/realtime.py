@@ -22,6 +22,7 @@ HANDLER = "portal.event"
 HOME_LOOP_TIMEOUT_SECONDS = 5.0
 
 _home_loop: asyncio.AbstractEventLoop | None = None
+_in_flight: set[asyncio.Task[None]] = set()
 
 
 def set_home_loop(loop: asyncio.AbstractEventLoop | None) -> None:
@@ -62,8 +63,17 @@ def publish(group: str, payload: dict[str, Any]) -> None:
         assert _home_loop is not None
         future = asyncio.run_coroutine_threadsafe(_send(group, payload), _home_loop)
         future.result(HOME_LOOP_TIMEOUT_SECONDS)
-    else:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
         async_to_sync(_send)(group, payload)
+        return
+    # Synchronous code running inside an event loop's thread cannot wait for that loop:
+    # hand the message to it instead (and keep the task referenced until it is sent).
+    task = loop.create_task(_send(group, payload))
+    _in_flight.add(task)
+    task.add_done_callback(_in_flight.discard)
 
 
 def publish_on_commit(group: str, payload: dict[str, Any]) -> None:

@@ -6,7 +6,6 @@ DHCP renewal) only its address changes: the token stays valid and nobody pairs a
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
 import re
@@ -19,6 +18,7 @@ from gateways.browsing import FoundGateway
 from gateways.client import GatewayClient, GatewayError, GatewayInfo
 from gateways.models import Gateway, Site, StatusChange
 from gateways.services.status import announce
+from ttportal.blocking import run_blocking
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class AddGatewayError(Exception):
 
 def discover(site: Site, seconds: float | None = None) -> list[tuple[Gateway, Found]]:
     """Browse the LAN once and record every gateway found under ``site``."""
-    return [record_found(site, found) for found in asyncio.run(browsing.browse(seconds))]
+    return [record_found(site, found) for found in run_blocking(browsing.browse(seconds))]
 
 
 @transaction.atomic
@@ -102,7 +102,7 @@ def add_by_address(site: Site, host: str, port: int) -> Gateway:
         raise AddGatewayError(f"{existing.name} is already at {host}:{port} on {site}.")
     base_url = Gateway(host=host, port=port).base_url
     try:
-        info = asyncio.run(_liveness(base_url))
+        info = run_blocking(_liveness(base_url))
     except GatewayError as exc:
         raise AddGatewayError(
             f"No Table Tracker gateway answered at {host}:{port} ({exc})."

@@ -16,6 +16,7 @@ from django.utils import timezone
 from gateways.client import GatewayClient, GatewayError, GatewayInfo, TokenRejected
 from gateways.models import Gateway
 from gateways.services.status import announce, mark_needs_pairing, set_status
+from ttportal.blocking import run_blocking
 
 PROBE_TIMEOUT_SECONDS = 3.0
 # A small gateway answers a handful of requests at once; a chain's worker checks many gateways.
@@ -69,7 +70,7 @@ def check_gateways(gateways: Iterable[Gateway]) -> list[Probe]:
         (g.base_url, g.token_secret() if g.is_paired and g.token_check_due(now) else None)
         for g in chosen
     ]
-    probes = asyncio.run(_probe_all(targets))
+    probes = run_blocking(_probe_all(targets))
     for gateway, seen in zip(chosen, probes, strict=True):
         record_liveness(gateway, seen)
     return probes

@@ -7,7 +7,6 @@ issued token is stored, sealed, before anything else happens.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from gateways.client import (
 )
 from gateways.models import AccessToken, Gateway, PairingAttempt
 from gateways.services.status import announce, set_status
+from ttportal.blocking import run_blocking
 from ttportal.realtime import publish, site_group
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def run_pairing(attempt_id: int, sleep: Callable[[float], None] = time.sleep) ->
         PairingAttempt.objects.filter(pk=attempt.pk).update(polls=attempt.polls + 1)
         attempt.polls += 1
         try:
-            issued = asyncio.run(_ask_for_token(attempt.gateway))
+            issued = run_blocking(_ask_for_token(attempt.gateway))
         except PairingWindowClosed as exc:
             last_error = exc
         except GatewayUnreachable as exc:
