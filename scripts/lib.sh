@@ -27,3 +27,13 @@ sync_deps() {
     "$UV" sync --frozen --quiet --no-dev
   fi
 }
+
+# Debian's Chromium, for the end-to-end tests (Playwright drives it; it downloads no browser).
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1; then return; fi
+  say "installing Chromium (Debian package) for the browser tests"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo -n"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}

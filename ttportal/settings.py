@@ -6,6 +6,8 @@ then uses PostgreSQL, the Redis channel layer and a Redis broker.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +79,12 @@ DATABASES = {
         DATABASE_URL or f"sqlite:///{DATA_DIR / 'ttportal.sqlite3'}", conn_max_age=0
     )
 }
+if not DATABASE_URL:
+    # Tests on SQLite use a file, not memory, so that a portal process started by the
+    # end-to-end tests sees the same data; one file per test run, so runs never collide.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"ttportal-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

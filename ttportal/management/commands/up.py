@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from gateways.models import Site
+from ttportal.demo import ensure_paired_demo_gateway
 from ttportal.runner import Role, Supervisor, python
 
 
@@ -29,12 +31,17 @@ class Command(BaseCommand):
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         self._ensure_first_admin()
+        self._ensure_first_site(options["demo"])
         roles, simulator_url = self._roles(options)
         portal_url = f"http://{options['host']}:{options['port']}/"
 
         def ready() -> None:
+            if simulator_url:
+                gateway = ensure_paired_demo_gateway("127.0.0.1", options["simulator_port"])
+                self.stdout.write(f"Demo gateway '{gateway.name}' paired ({gateway.base_url}).")
             self.stdout.write(self.style.SUCCESS(f"TT Portal: open {portal_url}"))
             if simulator_url:
+                self.stdout.write(f"The live board: {portal_url}board/")
                 self.stdout.write(f"Demo gateway hardware controls: {simulator_url}/_sim/")
             self.stdout.write("Press Ctrl-C to stop.")
 
@@ -54,18 +61,31 @@ class Command(BaseCommand):
                         "-m", "gateways.simulator", "--host", "127.0.0.1", "--port", port,
                         "--name", "Demo Gateway", "--state-file", state_file,
                         "--seed-history", "13", "--demo-traffic", "--speed", "4",
+                        "--mdns", "--mdns-interface", "127.0.0.1",
                     ),
                 )
             )  # fmt: skip
-        web_argv = ["-m", "daphne", "-b", options["host"], "-p", str(options["port"])]
-        roles.append(
-            Role(
-                "web",
-                python(*web_argv, "ttportal.asgi:application"),
-                env={"TTPORTAL_SIMULATOR_URL": simulator_url},
-            )
-        )
+        env = {"TTPORTAL_SIMULATOR_URL": simulator_url}
+        if simulator_url:
+            # The demo looks for gateways on loopback only: nothing is multicast on the LAN.
+            env["TTPORTAL_DISCOVERY_INTERFACES"] = "127.0.0.1"
+        serve_argv = [
+            "manage.py",
+            "serve",
+            "--host",
+            options["host"],
+            "--port",
+            str(options["port"]),
+        ]
+        roles.append(Role("portal", python(*serve_argv), env=env))
         return roles, simulator_url
+
+    def _ensure_first_site(self, demo: bool) -> None:
+        """Discovery files new gateways under a site: make sure there is one to file them under."""
+        if demo or Site.objects.exists():
+            return
+        Site.objects.create(name="My restaurant", time_zone=settings.TIME_ZONE)
+        self.stdout.write("Created the site 'My restaurant': rename it in the admin.")
 
     def _ensure_first_admin(self) -> None:
         """Create an admin on first start and print its password once; it is not kept anywhere."""

@@ -1,0 +1,146 @@
+"""End-to-end: the real single-box portal process, a real simulator, a real headless Chromium.
+
+The portal runs as ``manage.py serve`` in a child process, on the test database (a file, see
+settings), so what the test writes through the ORM the portal sees, and the other way round.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.gateways.conftest import *  # noqa: F403 - sim, site, alice, paired_gateway...
+from tests.gateways.conftest import _fast_gateway_settings  # noqa: F401 - autouse here too
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = Path(settings.DATA_DIR) / "screenshots"
+# The flags this workplace's machines need: no sandbox as root, and no background traffic
+# (the machine has no network beyond loopback).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def database_url() -> str:
+    """The test database, as the child process must reach it."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db["USER"] or "postgres"
+    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the portal exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def portal(transactional_db: None) -> Iterator[str]:
+    """``manage.py serve`` (web + relay) on a free loopback port; yields its base URL."""
+    port = free_port()
+    data_dir = tempfile.mkdtemp(prefix="ttportal-e2e-")
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "TTPORTAL_DATA_DIR": data_dir,
+        "TTPORTAL_RELAY_REFRESH_SECONDS": "0.3",
+        "TTPORTAL_DISCOVERY_INTERFACES": "127.0.0.1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = Path(data_dir) / "portal.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+            [sys.executable, "manage.py", "serve", "--port", str(port), "--no-beat"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{url}/healthz", process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if os.environ.get("TTPORTAL_E2E_KEEP_LOG"):
+            print(log.read_text())
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running on this thread, which Django takes for
+    # an async context; the ORM calls of these tests are plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    if CHROMIUM is None:
+        pytest.fail(
+            "Chromium is not installed: scripts/test installs it (apt-get install chromium)"
+        )
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Kept in var/screenshots for a person to look at; nothing is asserted on them."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
