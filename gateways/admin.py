@@ -51,7 +51,7 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 @admin.register(Site)
 class SiteAdmin(SiteScopedAdmin):
     site_field = "pk"
-    list_display = ["name", "time_zone", "target_seconds", "discovery_enabled"]
+    list_display = ["name", "time_zone", "target_seconds", "discovery_enabled", "worker_queue"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 

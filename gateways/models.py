@@ -66,6 +66,14 @@ class Site(models.Model):
     discovery_enabled = models.BooleanField(
         default=True, help_text="Look for new gateways on this site's LAN."
     )
+    worker_queue = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text=(
+            "Celery queue served by a worker on this site's LAN (discovery, pairing, health "
+            "and history pulls need to reach the gateways). Empty: the portal's own workers."
+        ),
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     objects = SiteQuerySet.as_manager()
@@ -79,6 +87,10 @@ class Site(models.Model):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def task_options(self) -> dict[str, str]:
+        """``apply_async`` options that send a task to a worker on this site's LAN."""
+        return {"queue": self.worker_queue} if self.worker_queue else {}
 
 
 class Membership(models.Model):
@@ -143,6 +155,14 @@ class Gateway(models.Model):
     last_seen = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     token_checked = models.DateTimeField(null=True, blank=True)
+    relay_heard = models.DateTimeField(
+        null=True, blank=True, help_text="When the relay last had a message from it."
+    )
+    relay_lag_ms = models.IntegerField(
+        null=True,
+        blank=True,
+        help_text="From the gateway's change to the relay's receipt, clock skew included.",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     objects = GatewayQuerySet.as_manager()

@@ -15,9 +15,11 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 
 from gateways.client import (
     GatewayClient,
@@ -28,11 +30,14 @@ from gateways.client import (
     TokenRejected,
 )
 from gateways.crypto import SealBroken
+from gateways.leases import RelayLeases
 from gateways.models import Gateway
 from gateways.services import mark_needs_pairing
 from gateways.services.health import Probe, record_liveness
 
 log = logging.getLogger(__name__)
+
+NOTE_EVERY_SECONDS = 1.0
 
 
 class RelayHandler(Protocol):
@@ -77,10 +82,12 @@ class RelaySettings:
     backoff_cap: float = 30.0
 
 
-def _load_targets(owns: Callable[[int], bool]) -> dict[int, Target]:
+def _load_targets(claim: Callable[[list[int]], set[int]] | None) -> dict[int, Target]:
     targets: dict[int, Target] = {}
-    for gateway in Gateway.objects.paired().prefetch_related("tokens"):
-        if not owns(gateway.pk):
+    paired = list(Gateway.objects.paired().prefetch_related("tokens"))
+    mine = claim([g.pk for g in paired]) if claim is not None else None
+    for gateway in paired:
+        if mine is not None and gateway.pk not in mine:
             continue
         try:
             token = gateway.token_secret()
@@ -108,19 +115,28 @@ def _connected(gateway_id: int, up: bool, error: str = "") -> None:
         record_liveness(gateway, Probe(info, error))
 
 
+def _note_heard(gateway_id: int, at: datetime, lag_ms: int) -> None:
+    Gateway.objects.filter(pk=gateway_id).update(relay_heard=at, relay_lag_ms=lag_ms)
+
+
 class Relay:
-    """Follows every paired gateway this process owns until told to stop."""
+    """Follows every paired gateway this process holds until told to stop.
+
+    ``leases`` shares the gateways with other relay processes; without it this relay follows
+    them all (the single box).
+    """
 
     def __init__(
         self,
         handler: RelayHandler,
         settings: RelaySettings | None = None,
-        owns: Callable[[int], bool] = lambda gateway_id: True,
+        leases: RelayLeases | None = None,
     ) -> None:
         self.handler = handler
         self.settings = settings or RelaySettings()
-        self.owns = owns
+        self.leases = leases
         self.followed: dict[int, tuple[Target, asyncio.Task[None]]] = {}
+        self._last_noted: dict[int, datetime] = {}
         self.connected: set[int] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -135,10 +151,13 @@ class Relay:
                     await asyncio.wait_for(stop.wait(), self.settings.refresh_seconds)
         finally:
             await self.stop_all()
+            if self.leases is not None:
+                await sync_to_async(self.leases.release_all)()
 
     async def refresh(self) -> None:
-        """Start, restart or stop gateway tasks to match the database."""
-        targets = await sync_to_async(_load_targets)(self.owns)
+        """Start, restart or stop gateway tasks to match the database (and the leases)."""
+        claim = self.leases.hold if self.leases is not None else None
+        targets = await sync_to_async(_load_targets)(claim)
         for gateway_id, (target, task) in list(self.followed.items()):
             if targets.get(gateway_id) != target or task.done():
                 await self._stop(gateway_id)
@@ -199,3 +218,14 @@ class Relay:
                         await _connected(target.gateway_id, True)
                 else:
                     await self.handler.event(target.gateway_id, event)
+                    await self._heard(target.gateway_id, event)
+
+    async def _heard(self, gateway_id: int, event: OrderEvent) -> None:
+        """Note when and how late the gateway was heard (for metrics), at most once a second."""
+        now = timezone.now()
+        last = self._last_noted.get(gateway_id)
+        if last is not None and (now - last).total_seconds() < NOTE_EVERY_SECONDS:
+            return
+        self._last_noted[gateway_id] = now
+        lag_ms = int((now - event.order.state_changed).total_seconds() * 1000)
+        await sync_to_async(_note_heard)(gateway_id, now, lag_ms)

@@ -17,8 +17,8 @@ def discover_gateways(site_id: int) -> int:
 
 @shared_task(ignore_result=True)
 def discover_all_sites() -> None:
-    for site_id in Site.objects.filter(discovery_enabled=True).values_list("pk", flat=True):
-        discover_gateways.delay(site_id)
+    for site in Site.objects.filter(discovery_enabled=True):
+        discover_gateways.apply_async((site.pk,), **site.task_options())
 
 
 @shared_task(ignore_result=True)
@@ -35,7 +35,5 @@ def check_site_health(site_id: int) -> int:
 
 @shared_task(ignore_result=True)
 def check_all_health() -> None:
-    for site_id in (
-        Site.objects.filter(gateways__isnull=False).distinct().values_list("pk", flat=True)
-    ):
-        check_site_health.delay(site_id)
+    for site in Site.objects.filter(gateways__isnull=False).distinct():
+        check_site_health.apply_async((site.pk,), **site.task_options())

@@ -93,6 +93,6 @@ def discover_now(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_object_or_404(Site.objects.visible_to(request.user), pk=site_id)
     if not Site.objects.managed_by(request.user).filter(pk=site.pk).exists():
         raise PermissionDenied("Only a manager of this site can do that.")
-    tasks.discover_gateways.delay(site.pk)
+    tasks.discover_gateways.apply_async((site.pk,), **site.task_options())
     messages.info(request, f"Looking for gateways on {site}'s network…")
     return redirect("gateways:list")

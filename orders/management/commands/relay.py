@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from gateways.leases import from_settings
 from gateways.relay import Relay, RelaySettings
 from orders.feed import MirrorFeed
 
@@ -24,8 +25,12 @@ class Command(BaseCommand):
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
+        leases = from_settings()
         relay = Relay(
-            MirrorFeed(), RelaySettings(refresh_seconds=settings.TTPORTAL_RELAY_REFRESH_SECONDS)
+            MirrorFeed(),
+            RelaySettings(refresh_seconds=settings.TTPORTAL_RELAY_REFRESH_SECONDS),
+            leases=leases,
         )
-        self.stdout.write("relay running; Ctrl-C stops it")
+        shared = f"sharing gateways as {leases.holder}" if leases else "following every gateway"
+        self.stdout.write(f"relay running, {shared}; Ctrl-C stops it")
         await relay.run(stop)
