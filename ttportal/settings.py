@@ -13,7 +13,7 @@ from typing import Any
 
 import dj_database_url
 
-from ttportal.env import env_bool, env_float, env_list, env_str
+from ttportal.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("TTPORTAL_DATA_DIR", str(BASE_DIR / "var")))
@@ -79,12 +79,15 @@ DATABASES = {
         DATABASE_URL or f"sqlite:///{DATA_DIR / 'ttportal.sqlite3'}", conn_max_age=0
     )
 }
-if not DATABASE_URL:
-    # Tests on SQLite use a file, not memory, so that a portal process started by the
-    # end-to-end tests sees the same data; one file per test run, so runs never collide.
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(Path(tempfile.gettempdir()) / f"ttportal-test-{os.getpid()}.sqlite3")
-    }
+# One test database per test run, so runs on one machine never collide. On SQLite it is a
+# file, not memory, so that a portal process started by the end-to-end tests sees it too.
+DATABASES["default"]["TEST"] = {
+    "NAME": (
+        f"test_ttportal_{os.getpid()}"
+        if DATABASE_URL
+        else str(Path(tempfile.gettempdir()) / f"ttportal-test-{os.getpid()}.sqlite3")
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -108,13 +111,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# The scaled deployment: Redis carries the channel layer, the Celery broker and the relays'
+# leases. Without it the single box keeps all three in its one process's memory.
 REDIS_URL = env_str("REDIS_URL", "")
+# Keeps portals (or test runs) that share one Redis apart.
+TTPORTAL_REDIS_PREFIX = env_str("TTPORTAL_REDIS_PREFIX", "ttportal")
 
 CHANNEL_LAYERS: dict[str, Any] = (
     {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{TTPORTAL_REDIS_PREFIX}:asgi"},
         }
     }
     if REDIS_URL
@@ -122,6 +129,10 @@ CHANNEL_LAYERS: dict[str, Any] = (
 )
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{TTPORTAL_REDIS_PREFIX}:"}
+# Work not tied to a site's LAN goes here; a site's discovery and health checks go to the
+# queue named on the site (Site.worker_queue), served by a worker on that LAN.
+CELERY_TASK_DEFAULT_QUEUE = env_str("TTPORTAL_DEFAULT_QUEUE", "celery")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -172,5 +183,25 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Relays share the gateways through leases in Redis; a dead relay's gateways are taken over
+# once its leases run out.
+TTPORTAL_RELAY_LEASE_SECONDS = env_float("TTPORTAL_RELAY_LEASE_SECONDS", 6.0)
+
+# Production, behind a TLS-terminating proxy: see docs/deployment.md.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The health endpoint answers load balancers over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Prometheus scrapes /metrics with this bearer token; empty: no token needed (loopback box).
+TTPORTAL_METRICS_TOKEN = env_str("TTPORTAL_METRICS_TOKEN", "")
+
 # The relay re-reads which gateways to follow this often (new pairings, moved addresses).
 TTPORTAL_RELAY_REFRESH_SECONDS = env_float("TTPORTAL_RELAY_REFRESH_SECONDS", 2.0)
+
