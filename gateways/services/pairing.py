@@ -82,7 +82,8 @@ def start_pairing(gateway: Gateway, user: User | None) -> PairingAttempt:
         deadline=timezone.now() + timedelta(seconds=settings.TTPORTAL_PAIRING_SECONDS),
         message=MESSAGES[PairingAttempt.Outcome.WAITING],
     )
-    transaction.on_commit(lambda: tasks.pair_gateway.delay(attempt.pk))
+    options = gateway.site.task_options()  # the poll must reach the gateway: its own LAN
+    transaction.on_commit(lambda: tasks.pair_gateway.apply_async((attempt.pk,), **options))
     return attempt
 
 
