@@ -204,4 +204,3 @@ TTPORTAL_METRICS_TOKEN = env_str("TTPORTAL_METRICS_TOKEN", "")
 
 # The relay re-reads which gateways to follow this often (new pairings, moved addresses).
 TTPORTAL_RELAY_REFRESH_SECONDS = env_float("TTPORTAL_RELAY_REFRESH_SECONDS", 2.0)
-
