@@ -9,16 +9,20 @@ from gateways.models import Gateway, Site
 
 
 @shared_task(ignore_result=True)
-def discover_gateways(site_id: int) -> int:
-    """Browse the site's LAN; returns how many gateways answered."""
-    site = Site.objects.filter(pk=site_id, discovery_enabled=True).first()
-    return len(services.discover(site)) if site is not None else 0
+def discover_gateways(*site_ids: int) -> int:
+    """Browse the LAN these sites share; returns how many gateways answered."""
+    sites = list(Site.objects.filter(pk__in=site_ids, discovery_enabled=True).order_by("pk"))
+    return len(services.discover_for(sites))
 
 
 @shared_task(ignore_result=True)
 def discover_all_sites() -> None:
-    for site in Site.objects.filter(discovery_enabled=True):
-        discover_gateways.apply_async((site.pk,), **site.task_options())
+    """One browse per worker queue: the sites served by one worker share its LAN."""
+    by_queue: dict[str, list[int]] = {}
+    for site in Site.objects.filter(discovery_enabled=True).order_by("pk"):
+        by_queue.setdefault(site.worker_queue, []).append(site.pk)
+    for queue, site_ids in by_queue.items():
+        discover_gateways.apply_async(site_ids, **({"queue": queue} if queue else {}))
 
 
 @shared_task(ignore_result=True)

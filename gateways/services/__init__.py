@@ -1,6 +1,12 @@
 """The gateway rules, shared by views, the admin, tasks and the relay: no rule lives twice."""
 
-from gateways.services.discovery import AddGatewayError, add_by_address, discover, record_found
+from gateways.services.discovery import (
+    AddGatewayError,
+    add_by_address,
+    discover,
+    discover_for,
+    record_found,
+)
 from gateways.services.health import check_gateways, record_liveness
 from gateways.services.pairing import run_pairing, start_pairing
 from gateways.services.status import mark_needs_pairing, set_status
@@ -10,6 +16,7 @@ __all__ = [
     "add_by_address",
     "check_gateways",
     "discover",
+    "discover_for",
     "mark_needs_pairing",
     "record_found",
     "record_liveness",

@@ -37,7 +37,27 @@ class AddGatewayError(Exception):
 
 def discover(site: Site, seconds: float | None = None) -> list[tuple[Gateway, Found]]:
     """Browse the LAN once and record every gateway found under ``site``."""
-    return [record_found(site, found) for found in run_blocking(browsing.browse(seconds))]
+    return discover_for([site], seconds)
+
+
+def discover_for(sites: list[Site], seconds: float | None = None) -> list[tuple[Gateway, Found]]:
+    """Browse once for sites that share a LAN (one worker queue): a gateway is filed once.
+
+    A gateway already known at one of these sites stays there (and is followed to its new
+    address); a new one is filed under the first site, and an admin moves it if it belongs
+    to another. Without this, every site on the LAN would get its own copy of each gateway.
+    """
+    if not sites:
+        return []
+    recorded = []
+    for found in run_blocking(browsing.browse(seconds)):
+        home = (
+            Gateway.objects.filter(site__in=sites, service_name=found.service_name)
+            .select_related("site")
+            .first()
+        )
+        recorded.append(record_found(home.site if home else sites[0], found))
+    return recorded
 
 
 @transaction.atomic

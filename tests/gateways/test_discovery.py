@@ -109,3 +109,23 @@ def test_adding_the_same_address_twice_is_refused(site, sim):
 
     with pytest.raises(services.AddGatewayError, match="already at"):
         services.add_by_address(site, "127.0.0.1", sim.port)
+
+
+def test_sites_sharing_a_lan_get_one_copy_of_each_gateway(site, other_site, announced):
+    services.discover_for([site, other_site])
+    services.discover_for([site, other_site])
+
+    assert Gateway.objects.count() == 1
+    assert Gateway.objects.get().site == site
+
+
+def test_a_gateway_an_admin_moved_to_another_site_stays_there(site, other_site, announced):
+    [(gateway, _)] = services.discover_for([site, other_site])
+    gateway.site = other_site
+    gateway.save()
+
+    [(again, found)] = services.discover_for([site, other_site])
+
+    assert again.pk == gateway.pk
+    assert again.site == other_site
+    assert found is Found.UNCHANGED
