@@ -7,6 +7,7 @@ box, 127.0.0.1 in tests and the demo, so nothing is ever multicast beyond the ma
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -75,3 +76,38 @@ async def browse(seconds: float | None = None) -> list[FoundGateway]:
         await browser.async_cancel()
         await azc.async_close()
     return [found for found in resolved if found is not None]
+
+
+async def watch(on_found: Callable[[FoundGateway], Awaitable[None]], stop: asyncio.Event) -> None:
+    """Browse until ``stop``: every gateway that appears or changes address is reported.
+
+    Runs in the single box's server (and, with ``relay --discover``, in a relay on the LAN), so
+    a gateway that comes back at a new address is followed within seconds, not at the next
+    scheduled discovery.
+    """
+    changed: asyncio.Queue[str] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+
+    def on_change(
+        zeroconf: Zeroconf, service_type: str, name: str, state_change: ServiceStateChange
+    ) -> None:
+        if state_change is not ServiceStateChange.Removed:
+            loop.call_soon_threadsafe(changed.put_nowait, name)
+
+    azc = open_zeroconf()
+    browser = AsyncServiceBrowser(azc.zeroconf, SERVICE_TYPE, handlers=[on_change])
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        while not stop.is_set():
+            next_name = asyncio.ensure_future(changed.get())
+            await asyncio.wait({next_name, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if not next_name.done():
+                next_name.cancel()
+                break
+            found = await resolve(azc.zeroconf, next_name.result())
+            if found is not None:
+                await on_found(found)
+    finally:
+        stopped.cancel()
+        await browser.async_cancel()
+        await azc.async_close()

@@ -28,6 +28,7 @@ class Roles:
     worker: bool = True
     beat: bool = True
     relay: bool = True
+    discovery: bool = True
 
 
 class EmbeddedWorker:
@@ -81,31 +82,57 @@ class EmbeddedBeat:
         self.service.stop()
 
 
-class RelayOnLoop:
-    """The relay as a task on the web server's event loop (it shares the channel layer)."""
+class OnLoop:
+    """A long-running coroutine on the web server's event loop, stopped through an event."""
+
+    name = "task"
 
     def __init__(self) -> None:
         self.stop_event: asyncio.Event | None = None
         self.task: asyncio.Task[None] | None = None
 
+    async def run(self, stop: asyncio.Event) -> None:
+        raise NotImplementedError
+
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
-        from gateways.relay import Relay, RelaySettings
-        from orders.feed import MirrorFeed
-
-        async def run() -> None:
+        async def main() -> None:
             self.stop_event = asyncio.Event()
-            relay = Relay(
-                MirrorFeed(), RelaySettings(refresh_seconds=settings.TTPORTAL_RELAY_REFRESH_SECONDS)
-            )
-            await relay.run(self.stop_event)
+            await self.run(self.stop_event)
 
-        self.task = loop.create_task(run(), name="relay")
+        self.task = loop.create_task(main(), name=self.name)
 
     async def stop(self) -> None:
         if self.stop_event is not None:
             self.stop_event.set()
         if self.task is not None:
             await self.task
+
+
+class RelayOnLoop(OnLoop):
+    """The relay: on the web server's loop, it shares the in-memory channel layer."""
+
+    name = "relay"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        from gateways.relay import Relay, RelaySettings
+        from orders.feed import MirrorFeed
+
+        refresh = settings.TTPORTAL_RELAY_REFRESH_SECONDS
+        await Relay(MirrorFeed(), RelaySettings(refresh_seconds=refresh)).run(stop)
+
+
+class DiscoveryOnLoop(OnLoop):
+    """Continuous mDNS discovery, so a moved gateway is followed in seconds."""
+
+    name = "discovery"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        from gateways.services.discovery import watch_lan
+
+        try:
+            await watch_lan(stop)
+        except OSError as exc:  # no multicast on this network: the scheduled browse remains
+            log.warning("continuous discovery is off: %s", exc)
 
 
 def serve(host: str, port: int, roles: Roles, on_ready: Any = None) -> None:
@@ -119,6 +146,7 @@ def serve(host: str, port: int, roles: Roles, on_ready: Any = None) -> None:
     worker = EmbeddedWorker() if roles.worker else None
     beat = EmbeddedBeat() if roles.beat else None
     relay = RelayOnLoop() if roles.relay else None
+    discovery = DiscoveryOnLoop() if roles.discovery else None
     stopping: list[asyncio.Task[None]] = []
 
     def stop_threads() -> None:
@@ -129,8 +157,9 @@ def serve(host: str, port: int, roles: Roles, on_ready: Any = None) -> None:
 
     async def shut_down() -> None:
         log.info("stopping: relay, worker and beat first, then the web server")
-        if relay is not None:
-            await relay.stop()
+        for piece in (relay, discovery):
+            if piece is not None:
+                await piece.stop()
         await asyncio.get_running_loop().run_in_executor(None, stop_threads)
         cast(Any, reactor).stop()  # twisted types the reactor as an interface
 
@@ -143,8 +172,9 @@ def serve(host: str, port: int, roles: Roles, on_ready: Any = None) -> None:
         realtime.set_home_loop(loop)
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, on_signal)
-        if relay is not None:
-            relay.start(loop)
+        for piece in (relay, discovery):
+            if piece is not None:
+                piece.start(loop)
         if worker is not None:
             worker.start()
         if beat is not None:

@@ -6,6 +6,7 @@ from gateways.services.discovery import (
     discover,
     discover_for,
     record_found,
+    watch_lan,
 )
 from gateways.services.health import check_gateways, record_liveness
 from gateways.services.pairing import run_pairing, start_pairing
@@ -23,4 +24,5 @@ __all__ = [
     "run_pairing",
     "set_status",
     "start_pairing",
+    "watch_lan",
 ]

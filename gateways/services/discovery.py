@@ -6,11 +6,13 @@ DHCP renewal) only its address changes: the token stays valid and nobody pairs a
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import re
 from enum import StrEnum
 
+from asgiref.sync import sync_to_async
 from django.db import transaction
 
 from gateways import browsing
@@ -40,6 +42,16 @@ def discover(site: Site, seconds: float | None = None) -> list[tuple[Gateway, Fo
     return discover_for([site], seconds)
 
 
+def record_for(sites: list[Site], found: FoundGateway) -> tuple[Gateway, Found]:
+    """File one gateway seen on a LAN these sites share (see :func:`discover_for`)."""
+    home = (
+        Gateway.objects.filter(site__in=sites, service_name=found.service_name)
+        .select_related("site")
+        .first()
+    )
+    return record_found(home.site if home else sites[0], found)
+
+
 def discover_for(sites: list[Site], seconds: float | None = None) -> list[tuple[Gateway, Found]]:
     """Browse once for sites that share a LAN (one worker queue): a gateway is filed once.
 
@@ -49,15 +61,7 @@ def discover_for(sites: list[Site], seconds: float | None = None) -> list[tuple[
     """
     if not sites:
         return []
-    recorded = []
-    for found in run_blocking(browsing.browse(seconds)):
-        home = (
-            Gateway.objects.filter(site__in=sites, service_name=found.service_name)
-            .select_related("site")
-            .first()
-        )
-        recorded.append(record_found(home.site if home else sites[0], found))
-    return recorded
+    return [record_for(sites, found) for found in run_blocking(browsing.browse(seconds))]
 
 
 @transaction.atomic
@@ -143,3 +147,19 @@ def add_by_address(site: Site, host: str, port: int) -> Gateway:
 async def _liveness(base_url: str) -> GatewayInfo:
     async with GatewayClient(base_url) as client:
         return await client.liveness()
+
+
+def record_for_local_sites(found: FoundGateway) -> tuple[Gateway, Found] | None:
+    """File a gateway this process saw under the sites it serves: those with no worker queue
+    of their own (the single box), or None when there are none."""
+    sites = list(Site.objects.filter(discovery_enabled=True, worker_queue="").order_by("pk"))
+    return record_for(sites, found) if sites else None
+
+
+async def watch_lan(stop: asyncio.Event) -> None:
+    """Continuous discovery for the local sites, until ``stop``."""
+
+    async def on_found(found: FoundGateway) -> None:
+        await sync_to_async(record_for_local_sites)(found)
+
+    await browsing.watch(on_found, stop)

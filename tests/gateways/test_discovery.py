@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
+from asgiref.sync import sync_to_async
 
 from gateways import services
 from gateways.browsing import FoundGateway
@@ -129,3 +131,30 @@ def test_a_gateway_an_admin_moved_to_another_site_stays_there(site, other_site, 
     assert again.pk == gateway.pk
     assert again.site == other_site
     assert found is Found.UNCHANGED
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_continuous_discovery_follows_a_gateway_to_its_new_address_in_seconds(
+    site, announced
+):
+    stop = asyncio.Event()
+    watching = asyncio.create_task(services.watch_lan(stop))
+    try:
+        gateway = await eventually(lambda: Gateway.objects.filter(site=site).first())
+        assert gateway.port == announced.port
+
+        await asyncio.to_thread(control, announced, "address", {"host": "127.0.0.3", "port": 0})
+
+        moved = await eventually(lambda: Gateway.objects.filter(host="127.0.0.3").first())
+        assert moved.pk == gateway.pk
+    finally:
+        stop.set()
+        await watching
+
+
+async def eventually(check, within: float = 10.0):
+    deadline = asyncio.get_running_loop().time() + within
+    while not (result := await sync_to_async(check)()):
+        assert asyncio.get_running_loop().time() < deadline, "discovery did not see it in time"
+        await asyncio.sleep(0.1)
+    return result

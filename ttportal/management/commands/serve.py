@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from ttportal.singlebox import Roles, serve
 
@@ -19,12 +21,22 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="no embedded Celery worker")
         parser.add_argument("--no-beat", action="store_true", help="no embedded Celery beat")
         parser.add_argument("--no-relay", action="store_true", help="no relay to the gateways")
+        parser.add_argument(
+            "--no-discovery", action="store_true", help="no continuous mDNS discovery"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError(
+                "The database has unapplied migrations: run 'manage.py migrate' first "
+                "('manage.py up' does it for you)."
+            )
         roles = Roles(
             worker=not options["no_worker"],
             beat=not options["no_beat"],
             relay=not options["no_relay"],
+            discovery=not options["no_discovery"],
         )
         url = f"http://{options['host']}:{options['port']}/"
         serve(
