@@ -17,7 +17,7 @@ from django.http import HttpRequest
 
 from gateways.admin import SiteScopedAdmin
 from gateways.models import Gateway
-from orders.models import ActiveOrder, AuditEntry, OrderRecord
+from orders.models import ActiveOrder, AuditEntry, OrderRecord, PullCheckpoint
 from orders.services import commands
 from orders.services.commands import Actor, Outcome
 
@@ -128,3 +128,12 @@ class OrderRecordAdmin(ReadOnlyScopedAdmin):
 
     def site_id_of(self, obj: Any) -> int:
         return int(obj.site_id)
+
+
+@admin.register(PullCheckpoint)
+class PullCheckpointAdmin(ReadOnlyScopedAdmin):
+    list_display = [
+        "gateway", "stored_through", "last_run", "last_success", "behind_seconds",
+        "orders_last_run", "last_error",
+    ]  # fmt: skip
+    list_filter = ["gateway__site"]

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class OrdersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "orders"
+
+    def ready(self) -> None:
+        from gateways.signals import gateway_paired
+        from orders.receivers import backfill_paired_gateway
+
+        gateway_paired.connect(backfill_paired_gateway, dispatch_uid="orders.backfill_paired")

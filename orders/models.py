@@ -149,3 +149,34 @@ def _seconds_between(start: datetime, end: datetime | None) -> int | None:
     if end is None:
         return None
     return max(0, int((end - start).total_seconds()))
+
+
+class PullCheckpoint(models.Model):
+    """Where the history pull of one gateway stands, and who is pulling it right now.
+
+    ``stored_through`` is the ``orderStarted`` of the newest order a committed page stored, held
+    back to the oldest order still active when the run began (it reaches history only once it
+    clears). The next run re-reads from a little before it. ``lease_owner`` / ``lease_expires``
+    let exactly one worker pull a gateway at a time; a lease left by a dead worker expires.
+    """
+
+    gateway = models.OneToOneField(Gateway, on_delete=models.CASCADE, related_name="history_pull")
+    stored_through = models.DateTimeField(null=True, blank=True)
+    last_run = models.DateTimeField(null=True, blank=True)
+    last_success = models.DateTimeField(
+        null=True, blank=True, help_text="When a run last read the gateway's history to its end."
+    )
+    last_error = models.CharField(max_length=500, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    behind_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How far behind the last run left the copy: 0 when it read it all.",
+    )
+    orders_last_run = models.PositiveIntegerField(default=0)
+    lease_owner = models.CharField(max_length=36, blank=True)
+    lease_expires = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"history pull of {self.gateway.name}"

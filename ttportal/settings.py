@@ -204,3 +204,19 @@ TTPORTAL_METRICS_TOKEN = env_str("TTPORTAL_METRICS_TOKEN", "")
 
 # The relay re-reads which gateways to follow this often (new pairings, moved addresses).
 TTPORTAL_RELAY_REFRESH_SECONDS = env_float("TTPORTAL_RELAY_REFRESH_SECONDS", 2.0)
+
+# History pulls (orders.services.pull): every paired gateway's finished orders are copied this
+# often, re-reading an overlap before the checkpoint (orders clear after they start); a worker
+# holds a gateway for a lease renewed on every page; a run stops after so many pages and the
+# next one goes on. A gateway whose last good pull is older than the warning age (of the
+# gateway's 14 days of history) is flagged on its page and on the history page.
+TTPORTAL_PULL_EVERY_SECONDS = env_float("TTPORTAL_PULL_EVERY_SECONDS", 300.0)
+TTPORTAL_PULL_OVERLAP_SECONDS = env_float("TTPORTAL_PULL_OVERLAP_SECONDS", 600.0)
+TTPORTAL_PULL_LEASE_SECONDS = env_float("TTPORTAL_PULL_LEASE_SECONDS", 120.0)
+TTPORTAL_PULL_MAX_PAGES = int(env_float("TTPORTAL_PULL_MAX_PAGES", 1000))
+TTPORTAL_PULL_WARNING_DAYS = env_float("TTPORTAL_PULL_WARNING_DAYS", 10.0)
+CELERY_BEAT_SCHEDULE["pull-order-history"] = {
+    "task": "orders.tasks.pull_all_history",
+    "schedule": TTPORTAL_PULL_EVERY_SECONDS,
+    "options": {"expires": TTPORTAL_PULL_EVERY_SECONDS},
+}

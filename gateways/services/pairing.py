@@ -27,6 +27,7 @@ from gateways.client import (
 )
 from gateways.models import AccessToken, Gateway, PairingAttempt
 from gateways.services.status import announce, set_status
+from gateways.signals import gateway_paired
 from ttportal.blocking import run_blocking
 from ttportal.realtime import publish, site_group
 
@@ -141,6 +142,8 @@ def _paired(attempt: PairingAttempt, issued: IssuedToken) -> PairingAttempt:
         finished = _finish(
             attempt, PairingAttempt.Outcome.PAIRED, MESSAGES[PairingAttempt.Outcome.PAIRED]
         )
+        # Robust: a receiver that fails (a broker down) must not undo a token already issued.
+        transaction.on_commit(lambda: gateway_paired.send_robust(sender=Gateway, gateway=gateway))
     log.info("gateway %s (%s) paired", gateway.pk, gateway.name)
     return finished
 
