@@ -34,12 +34,14 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 class PortalCollector(Collector):
-    """Gateways by status, relay freshness and lag, active orders, broker queue depth."""
+    """Gateways by status, relay freshness and lag, active orders, history pull checkpoints,
+    broker queue depth."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         yield self._gateways_by_status()
         yield from self._relay()
         yield self._active_orders()
+        yield from self._history_pulls()
         depth = self._queue_depth()
         if depth is not None:
             yield depth
@@ -84,6 +86,30 @@ class PortalCollector(Collector):
         for row in rows:
             family.add_metric([row["gateway__site__name"]], row["n"])
         return family
+
+    def _history_pulls(self) -> Iterator[GaugeMetricFamily]:
+        """How far each gateway's history copy lags: the two-week purge loses what it misses."""
+        from orders.models import PullCheckpoint
+
+        success = GaugeMetricFamily(
+            "ttportal_pull_last_success_age_seconds",
+            "Seconds since the gateway's history was last copied completely.",
+            labels=["gateway"],
+        )
+        stored = GaugeMetricFamily(
+            "ttportal_pull_checkpoint_age_seconds",
+            "Age of the newest order start stored from the gateway's history.",
+            labels=["gateway"],
+        )
+        now = timezone.now()
+        for checkpoint in PullCheckpoint.objects.select_related("gateway"):
+            name = checkpoint.gateway.name
+            if checkpoint.last_success is not None:
+                success.add_metric([name], (now - checkpoint.last_success).total_seconds())
+            if checkpoint.stored_through is not None:
+                stored.add_metric([name], (now - checkpoint.stored_through).total_seconds())
+        yield success
+        yield stored
 
     def _queue_depth(self) -> GaugeMetricFamily | None:
         """Tasks waiting in the Redis broker's default queue (the single box has no broker)."""

@@ -27,6 +27,7 @@ from django.db import connection
 
 from gateways.models import Gateway
 from orders.models import ActiveOrder, OrderRecord
+from orders.tasks import pull_gateway_history
 from tests.e2e.conftest import database_url, free_port, wait_for_http
 from tests.gateways.conftest import *  # noqa: F403 - sim, site, alice, paired_gateway...
 from tests.gateways.conftest import (
@@ -215,12 +216,17 @@ def test_the_scaled_roles_relay_to_both_web_servers_and_survive_a_relay_dying(
 
         wait_until(board_matches_gateway)
         assert ActiveOrder.objects.get(name="21").location == "4"
-        # Order 23 lived and died while no relay listened: the snapshot cannot show it, the
-        # gateway's history does; the health checks of beat + worker kept the gateway online.
+        # The health checks sent by beat and run by the worker kept the gateway online.
         gateway = wait_until(
             lambda: Gateway.objects.filter(pk=paired_gateway.pk, last_seen__gt=seen_before).first()
         )
         assert gateway.status == Gateway.Status.ONLINE
+        # Order 23 lived and died while no relay listened: no snapshot can show it, the
+        # gateway's history does, and the pull (run by the worker process) keeps it.
+        pull_gateway_history.delay(paired_gateway.pk)
+        record = wait_until(lambda: OrderRecord.objects.filter(name="23").first())
+        assert record.cleared is not None
+        assert record.confirmed
         assert not OrderRecord.objects.filter(name__in=["21", "22"]).exists()
     except BaseException:
         print(deployment.logs())

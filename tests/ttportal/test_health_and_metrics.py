@@ -32,3 +32,22 @@ def test_metrics_need_the_bearer_token_when_one_is_set(client, settings):
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret").status_code == 200
+
+
+def test_metrics_show_how_far_each_history_pull_lags(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.models import PullCheckpoint
+
+    gateway = GatewayFactory.create(name="Kitchen")
+    PullCheckpoint.objects.create(gateway=gateway, last_success=timezone.now() - timedelta(hours=2))
+
+    text = client.get("/metrics").content.decode()
+
+    line = next(
+        x for x in text.splitlines() if x.startswith("ttportal_pull_last_success_age_seconds{")
+    )
+    assert 'gateway="Kitchen"' in line
+    assert 7190 < float(line.rsplit(" ", 1)[1]) < 7300
