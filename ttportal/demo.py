@@ -13,6 +13,7 @@ import urllib.request
 
 from gateways import services
 from gateways.models import Gateway, PairingAttempt, Site
+from orders.services import pull
 
 DEMO_SITE = "Demo Restaurant"
 STARTUP_SECONDS = 20.0
@@ -50,5 +51,8 @@ def ensure_paired_demo_gateway(host: str, port: int) -> Gateway:
     attempt = services.start_pairing(gateway, None)
     if services.run_pairing(attempt.pk).outcome != PairingAttempt.Outcome.PAIRED:
         raise RuntimeError(f"could not pair the demo gateway: {attempt.message}")
+    # The backfill that pairing queues would go to this process's in-memory broker, which no
+    # worker serves (the server is another process): copy the demo's two weeks right here.
+    pull.pull_gateway(gateway.pk)
     gateway.refresh_from_db()
     return gateway
