@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import aiohttp
 import pytest
@@ -48,6 +49,25 @@ async def token(simulator: Simulator, http: aiohttp.ClientSession) -> str:
 @pytest.fixture
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def worker(transactional_db: None) -> Iterator[None]:
+    """A real Celery worker, in this process, on the configured broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from ttportal.celery import app
+
+    with start_worker(app, perform_ping_check=False, shutdown_timeout=10):
+        yield
+
+
+def wait_for(predicate: Callable[[], object], seconds: float = 30) -> None:
+    """Poll until ``predicate`` holds: for work done by another thread or process."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "did not get there in time"
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from gateways import tasks
 from gateways.models import Gateway, PairingAttempt
+from tests.conftest import wait_for
 from tests.gateways.conftest import control
-from ttportal.celery import app
-
-
-@pytest.fixture
-def worker(transactional_db) -> Iterator[None]:
-    with start_worker(app, perform_ping_check=False, shutdown_timeout=10):
-        yield
-
-
-def wait_for(predicate, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "the worker did not get there in time"
-        time.sleep(0.1)
 
 
 @pytest.mark.django_db

@@ -3,20 +3,17 @@ Celery worker (in-process, memory broker) runs a pull end to end."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from gateways import services
 from gateways.models import Gateway, PairingAttempt
 from orders import tasks
 from orders.models import OrderRecord, PullCheckpoint
+from tests.conftest import wait_for
 from tests.factories import GatewayFactory
 from tests.gateways.conftest import control
-from ttportal.celery import app
 
 
 @pytest.fixture
@@ -29,19 +26,6 @@ def sent(monkeypatch) -> list[tuple[Any, ...]]:
         lambda args, **options: calls.append((args, options)),
     )
     return calls
-
-
-@pytest.fixture
-def worker(transactional_db) -> Iterator[None]:
-    with start_worker(app, perform_ping_check=False, shutdown_timeout=10):
-        yield
-
-
-def wait_for(predicate, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "the worker did not get there in time"
-        time.sleep(0.1)
 
 
 def test_history_is_pulled_every_five_minutes(settings):
