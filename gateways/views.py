@@ -10,16 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from gateways import services, tasks
+from gateways.access import gateway_to_manage, site_to_manage
 from gateways.forms import AddGatewayForm
 from gateways.models import Gateway, Site
-
-
-def _managed_gateway(request: HttpRequest, pk: int) -> Gateway:
-    """404 for a gateway the user may not see, 403 for one they may see but not act on."""
-    gateway = get_object_or_404(Gateway.objects.visible_to(request.user), pk=pk)
-    if not Gateway.objects.managed_by(request.user).filter(pk=pk).exists():
-        raise PermissionDenied("Only a manager of this site can do that.")
-    return gateway
 
 
 @login_required
@@ -56,7 +49,7 @@ def gateway_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def pair(request: HttpRequest, pk: int) -> HttpResponse:
-    gateway = _managed_gateway(request, pk)
+    gateway = gateway_to_manage(request, pk)
     services.start_pairing(gateway, request.user)  # type: ignore[arg-type]
     return redirect("gateways:detail", pk=gateway.pk)
 
@@ -90,9 +83,7 @@ def add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def discover_now(request: HttpRequest, site_id: int) -> HttpResponse:
-    site = get_object_or_404(Site.objects.visible_to(request.user), pk=site_id)
-    if not Site.objects.managed_by(request.user).filter(pk=site.pk).exists():
-        raise PermissionDenied("Only a manager of this site can do that.")
+    site = site_to_manage(request, site_id)
     tasks.discover_gateways.apply_async((site.pk,), **site.task_options())
     messages.info(request, f"Looking for gateways on {site}'s network…")
     return redirect("gateways:list")

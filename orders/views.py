@@ -13,13 +13,13 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from gateways.access import gateway_to_manage
 from gateways.models import Gateway, Site
 from orders.models import ActiveOrder, AuditEntry
 from orders.services import commands
@@ -46,16 +46,6 @@ def board(request: HttpRequest, site_id: int | None = None) -> HttpResponse:
             "wall": request.GET.get("wall") == "1",
         },
     )
-
-
-def _managed_gateway(request: HttpRequest, gateway_id: int) -> Gateway:
-    """404 for a gateway the person may not see, 403 for one they may see but not act on."""
-    gateway = get_object_or_404(
-        Gateway.objects.visible_to(request.user).select_related("site"), pk=gateway_id
-    )
-    if not Gateway.objects.managed_by(request.user).filter(pk=gateway_id).exists():
-        raise PermissionDenied("Only a manager of this site can do that.")
-    return gateway
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -103,7 +93,7 @@ def _action(command: Command) -> Callable[[HttpRequest, int], HttpResponse]:
     @login_required
     @require_POST
     def view(request: HttpRequest, gateway_id: int) -> HttpResponse:
-        gateway = _managed_gateway(request, gateway_id)
+        gateway = gateway_to_manage(request, gateway_id)
         assert isinstance(request.user, User)  # signed in: login_required
         outcome = command(request, gateway, Actor.person(request.user, via="board"))
         return _answer(request, gateway, outcome)
@@ -159,7 +149,7 @@ CONFIRM_CLEAR_ALL = "Confirm that every active order of this gateway is to be cl
 @require_http_methods(["GET", "POST"])
 def clear_all(request: HttpRequest, gateway_id: int) -> HttpResponse:
     """Clear every order of a gateway, after a confirmation step (GET asks, POST confirms)."""
-    gateway = _managed_gateway(request, gateway_id)
+    gateway = gateway_to_manage(request, gateway_id)
     confirmed = request.method == "POST" and request.POST.get("confirm") == "yes"
     if not confirmed:
         if request.method == "POST" and _wants_json(request):

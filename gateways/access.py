@@ -1,0 +1,28 @@
+"""Who may act where, for views: 404 for what a person may not see, 403 for what they may see
+but not change (so a viewer learns why, and a stranger learns nothing)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from gateways.models import Gateway, Site
+
+NOT_A_MANAGER = "Only a manager of this site can do that."
+
+
+def gateway_to_manage(request: HttpRequest, gateway_id: int) -> Gateway:
+    gateway = get_object_or_404(
+        Gateway.objects.visible_to(request.user).select_related("site"), pk=gateway_id
+    )
+    if not Site.objects.managed_by(request.user).filter(pk=gateway.site_id).exists():
+        raise PermissionDenied(NOT_A_MANAGER)
+    return gateway
+
+
+def site_to_manage(request: HttpRequest, site_id: int) -> Site:
+    site = get_object_or_404(Site.objects.visible_to(request.user), pk=site_id)
+    if not Site.objects.managed_by(request.user).filter(pk=site.pk).exists():
+        raise PermissionDenied(NOT_A_MANAGER)
+    return site
