@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from gateways.models import Site
-from ttportal.realtime import site_group
+from ttportal.realtime import HANDLER, site_group
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -64,6 +64,15 @@ class SiteEventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """Browsers only listen here; actions go through the portal's forms and API."""
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections before every handler, one trip to the
+        # database thread per socket per message; forwarding a payload touches no database,
+        # and with many boards open those trips were a third of the server's work.
+        if message["type"] == HANDLER:
+            await self.portal_event(message)
+        else:
+            await super().dispatch(message)
 
     async def portal_event(self, event: dict[str, Any]) -> None:
         await self.send_json(event["payload"])

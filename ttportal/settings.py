@@ -79,6 +79,14 @@ DATABASES = {
         DATABASE_URL or f"sqlite:///{DATA_DIR / 'ttportal.sqlite3'}", conn_max_age=0
     )
 }
+if not DATABASE_URL:
+    DATABASES["default"]["OPTIONS"] = {
+        # Writers take the lock when they begin, so a second writer waits (up to the timeout)
+        # instead of failing at once mid-transaction; WAL lets the boards read meanwhile.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
 # One test database per test run, so runs on one machine never collide. On SQLite it is a
 # file, not memory, so that a portal process started by the end-to-end tests sees it too.
 DATABASES["default"]["TEST"] = {
@@ -117,15 +125,27 @@ REDIS_URL = env_str("REDIS_URL", "")
 # Keeps portals (or test runs) that share one Redis apart.
 TTPORTAL_REDIS_PREFIX = env_str("TTPORTAL_REDIS_PREFIX", "ttportal")
 
+# Messages a board's socket may have waiting before the layer drops new ones (silently): the
+# default of 100 is reached by one lunch-rush burst on a board that reads slowly.
+CHANNEL_CAPACITY = env_int("TTPORTAL_CHANNEL_CAPACITY", 1000)
 CHANNEL_LAYERS: dict[str, Any] = (
     {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{TTPORTAL_REDIS_PREFIX}:asgi"},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": f"{TTPORTAL_REDIS_PREFIX}:asgi",
+                "capacity": CHANNEL_CAPACITY,
+            },
         }
     }
     if REDIS_URL
-    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    else {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": CHANNEL_CAPACITY},
+        }
+    }
 )
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
