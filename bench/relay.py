@@ -40,7 +40,14 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from bench.simulator import cpu_seconds, free_port, percentile, read_log, server_process
+from bench.simulator import (
+    cpu_seconds,
+    free_port,
+    number_cell,
+    percentile,
+    read_log,
+    server_process,
+)
 
 HOST = "127.0.0.1"  # loopback only, whatever the flags say
 REPO = Path(__file__).resolve().parent.parent
@@ -239,18 +246,10 @@ def render(rows: Sequence[Row]) -> str:
     ]
     for row in rows:
         lines.append(
-            f"| {row.case} | {row.metric} | {_num(row.direct, row.count)} "
-            f"| {_num(row.portal, row.count)} | {_num(row.ratio, ratio=True)} |"
+            f"| {row.case} | {row.metric} | {number_cell(row.direct, row.count)} "
+            f"| {number_cell(row.portal, row.count)} | {number_cell(row.ratio, ratio=True)} |"
         )
     return "\n".join(lines)
-
-
-def _num(value: float, count: bool = False, ratio: bool = False) -> str:
-    if math.isnan(value):
-        return "-"
-    if ratio:
-        return f"{value:.2f}"
-    return f"{value:,.0f}" if count or abs(value) >= 100 else f"{value:.2f}"
 
 
 def match(arrivals: Sequence[Arrival], sent: dict[Key, float], side: Side) -> None:

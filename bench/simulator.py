@@ -187,18 +187,19 @@ def render(rows: Sequence[Row]) -> str:
     ]
     for row in rows:
         lines.append(
-            f"| {row.case} | {row.metric} | {_num(row.simulator)} | {_num(row.baseline)} "
-            f"| {_num(row.ratio, ratio=True)} |"
+            f"| {row.case} | {row.metric} | {number_cell(row.simulator)} "
+            f"| {number_cell(row.baseline)} | {number_cell(row.ratio, ratio=True)} |"
         )
     return "\n".join(lines)
 
 
-def _num(value: float, ratio: bool = False) -> str:
+def number_cell(value: float, count: bool = False, ratio: bool = False) -> str:
+    """A table cell: "-" for no figure, whole numbers for counts and large values."""
     if math.isnan(value):
         return "-"
     if ratio:
         return f"{value:.2f}"
-    return f"{value:,.0f}" if value >= 100 else f"{value:.2f}"
+    return f"{value:,.0f}" if count or abs(value) >= 100 else f"{value:.2f}"
 
 
 # --- server processes --------------------------------------------------------------------------
