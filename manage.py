@@ -1,16 +1,7 @@
 #!/usr/bin/env python
-"""Django's command-line utility for TT Portal."""
+"""Django's command-line utility for TT Portal (the same as the ``ttportal`` console script)."""
 
-import os
-import sys
-
-
-def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ttportal.settings")
-    from django.core.management import execute_from_command_line
-
-    execute_from_command_line(sys.argv)
-
+from ttportal.cli import main
 
 if __name__ == "__main__":
     main()

@@ -2,7 +2,7 @@
 
 ``uv run python -m bench.history`` (``--quick`` for a smoke run; ``--help`` for the knobs).
 
-Part 1, the pull: N simulated gateways (``python -m gateways.simulator``, each its own process,
+Part 1, the pull: N simulated gateways (``python -m ttgateway.simulator``, each its own process,
 clock frozen) are seeded through ``POST /_sim/history`` with about ``--orders`` finished orders
 each, paired, and pulled into a scratch PostgreSQL database by ``orders.services.pull``, one
 gateway after another as one worker would. The same pages are also fetched without being stored
@@ -141,7 +141,7 @@ def simulators(count: int, logs: Path) -> Iterator[list[str]]:
         for n in range(count):
             port = free_port()
             with (logs / f"sim-{n}.log").open("wb") as sink:
-                argv = [sys.executable, "-m", "gateways.simulator", "--host", HOST]
+                argv = [sys.executable, "-m", "ttgateway.simulator", "--host", HOST]
                 argv += ["--port", str(port), "--name", f"Bench {n}"]
                 processes.append(
                     subprocess.Popen(argv, cwd=REPO, stdout=sink, stderr=subprocess.STDOUT)  # noqa: S603
@@ -202,9 +202,9 @@ class Timing:
 
 def fetch_only(gateway_ids: list[int]) -> tuple[int, int, float]:
     """Walk every gateway's pages as the pull does, storing nothing."""
-    from gateways.client import SyncGatewayClient
     from gateways.models import Gateway
     from orders.services.pull import pages_from
+    from ttgateway.client import SyncGatewayClient
 
     fetched = pages = 0
     started = time.perf_counter()

@@ -4,7 +4,7 @@
 
 The single box runs as it does on a site: ``manage.py serve`` (Daphne, the relay, the embedded
 Celery worker and beat, the in-memory channel layer) on a scratch SQLite data directory, paired
-with a ``python -m gateways.simulator`` process. N browser-like sockets are open on
+with a ``python -m ttgateway.simulator`` process. N browser-like sockets are open on
 ``ws/board/`` with a real session cookie, in a process of their own; one client follows the
 simulator's WebSocket directly (the baseline), in this process, next to the drivers. Each order
 change is made through the simulator's hardware controls and timestamped just before it is sent;
@@ -391,7 +391,15 @@ def run(s: Settings, work: Path, report: Report, deadline: float) -> None:
     portal_environment(work / "data")
     sim_port, portal_port = free_port(), free_port()
     sim_url, portal_url = f"http://{HOST}:{sim_port}", f"http://{HOST}:{portal_port}"
-    sim_argv = [sys.executable, "-m", "gateways.simulator", "--host", HOST, "--port", str(sim_port)]
+    sim_argv = [
+        sys.executable,
+        "-m",
+        "ttgateway.simulator",
+        "--host",
+        HOST,
+        "--port",
+        str(sim_port),
+    ]
     serve_argv = [sys.executable, "manage.py", "serve", "--host", HOST, "--port", str(portal_port)]
     serve_argv.append("--no-discovery")  # no mDNS at all; not on the measured path anyway
     print("  simulator, migrate, pair", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 ``uv run python -m bench.simulator`` (``--quick`` for a smoke run; ``--help`` for the knobs).
 
-Both servers run in their own process (``python -m gateways.simulator`` and
+Both servers run in their own process (``python -m ttgateway.simulator`` and
 ``python -m bench.baseline``, each under plain ``asyncio.run``), so the load generator in this
 process never shares an event loop with the server it measures. Every figure of the simulator is
 set against the same figure of the bare aiohttp baseline measured in the same run, back to back,
@@ -583,7 +583,7 @@ async def run(s: Settings, report: Report) -> None:
     sim = Target("simulator", f"http://{HOST}:{free_port()}")
     with tempfile.TemporaryDirectory(prefix="bench-sim-") as tmp:
         work = Path(tmp)
-        sim_argv = [sys.executable, "-m", "gateways.simulator", "--host", HOST]
+        sim_argv = [sys.executable, "-m", "ttgateway.simulator", "--host", HOST]
         sim_argv += ["--port", sim.url.rsplit(":", 1)[1]]
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
             with server_process(sim_argv, work / "simulator.log") as sim_process:

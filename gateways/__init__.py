@@ -1,5 +1,4 @@
-"""Gateways: the TT API vocabulary, discovery, pairing, health, and the simulator.
-
-Kept free of Django imports at package level, so ``gateways.simulator`` and ``gateways.protocol``
-run without Django installed or configured.
+"""Gateways: sites, memberships, paired gateways and their tokens; discovery, pairing, health,
+and the relay. The device toolkit they talk through is :mod:`ttgateway`, which knows nothing of
+Django; this app depends on it, never the reverse.
 """

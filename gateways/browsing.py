@@ -14,7 +14,7 @@ from django.conf import settings
 from zeroconf import InterfaceChoice, IPVersion, ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
-from gateways.protocol import SERVICE_TYPE
+from ttgateway.protocol import SERVICE_TYPE
 
 INFO_TIMEOUT_MS = 3000
 

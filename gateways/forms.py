@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from gateways.models import Site
-from gateways.protocol import DEFAULT_PORT
+from ttgateway.protocol import DEFAULT_PORT
 
 
 class AddGatewayForm(forms.Form):

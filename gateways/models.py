@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from gateways import crypto
-from gateways.protocol import DEFAULT_PORT, DEFAULT_TARGET_TIME
+from ttgateway.protocol import DEFAULT_PORT, DEFAULT_TARGET_TIME
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User

@@ -21,7 +21,12 @@ from typing import Protocol
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from gateways.client import (
+from gateways.crypto import SealBroken
+from gateways.leases import RelayLeases
+from gateways.models import Gateway
+from gateways.services import mark_needs_pairing
+from gateways.services.health import Probe, record_liveness
+from ttgateway.client import (
     GatewayClient,
     GatewayError,
     GatewayInfo,
@@ -29,11 +34,6 @@ from gateways.client import (
     Snapshot,
     TokenRejected,
 )
-from gateways.crypto import SealBroken
-from gateways.leases import RelayLeases
-from gateways.models import Gateway
-from gateways.services import mark_needs_pairing
-from gateways.services.health import Probe, record_liveness
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ import logging
 
 from asgiref.sync import sync_to_async
 
-from gateways.client import OrderEvent, Snapshot
 from gateways.models import Gateway
-from gateways.protocol import EventType
 from orders.services.mirror import Change, apply_order, apply_snapshot
+from ttgateway.client import OrderEvent, Snapshot
+from ttgateway.protocol import EventType
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from gateways.models import Gateway
-from gateways.protocol import OrderState, OrderType
+from ttgateway.protocol import OrderState, OrderType
 
 # An order this close to its site's delivery target is "near": time to look at it.
 NEAR_TARGET_SHARE = 0.8

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import aiohttp
 import pytest
 
-from gateways.simulator import Simulator, SimulatorConfig
 from tests import network_guard
+from ttgateway.simulator import Simulator, SimulatorConfig
 
 network_guard.install()
 

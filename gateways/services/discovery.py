@@ -17,9 +17,9 @@ from django.db import transaction
 
 from gateways import browsing
 from gateways.browsing import FoundGateway
-from gateways.client import GatewayClient, GatewayError, GatewayInfo
 from gateways.models import Gateway, Site, StatusChange
 from gateways.services.status import announce
+from ttgateway.client import GatewayClient, GatewayError, GatewayInfo
 from ttportal.blocking import run_blocking
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from gateways.client import GatewayClient, GatewayError, GatewayInfo, TokenRejected
 from gateways.models import Gateway
 from gateways.services.status import announce, mark_needs_pairing, set_status
+from ttgateway.client import GatewayClient, GatewayError, GatewayInfo, TokenRejected
 from ttportal.blocking import run_blocking
 
 PROBE_TIMEOUT_SECONDS = 3.0

@@ -18,16 +18,16 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from gateways.client import (
+from gateways.models import AccessToken, Gateway, PairingAttempt
+from gateways.services.status import announce, set_status
+from gateways.signals import gateway_paired
+from ttgateway.client import (
     GatewayClient,
     GatewayError,
     GatewayUnreachable,
     IssuedToken,
     PairingWindowClosed,
 )
-from gateways.models import AccessToken, Gateway, PairingAttempt
-from gateways.services.status import announce, set_status
-from gateways.signals import gateway_paired
 from ttportal.blocking import run_blocking
 from ttportal.realtime import publish, site_group
 

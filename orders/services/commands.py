@@ -14,10 +14,15 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 
-from gateways.client import (
+from gateways.crypto import SealBroken
+from gateways.models import Gateway
+from gateways.services import mark_needs_pairing
+from orders.models import ActiveOrder, AuditEntry, OrderRecord
+from orders.services.mirror import Change, apply_order, remove_order
+from ttgateway.client import (
     ActiveOrder as GatewayOrder,
 )
-from gateways.client import (
+from ttgateway.client import (
     GatewayError,
     GatewayUnreachable,
     OrderNotFound,
@@ -26,13 +31,8 @@ from gateways.client import (
     TokenRejected,
     validation,
 )
-from gateways.client.errors import client_side
-from gateways.crypto import SealBroken
-from gateways.models import Gateway
-from gateways.protocol import OrderType, ReturnCode
-from gateways.services import mark_needs_pairing
-from orders.models import ActiveOrder, AuditEntry, OrderRecord
-from orders.services.mirror import Change, apply_order, remove_order
+from ttgateway.client.errors import client_side
+from ttgateway.protocol import OrderType, ReturnCode
 
 T = TypeVar("T")
 

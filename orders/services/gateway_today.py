@@ -15,18 +15,18 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from gateways.client import (
+from gateways.crypto import SealBroken
+from gateways.models import Gateway, Site
+from orders.models import OrderRecord
+from orders.services.analytics import AGGREGATES, Figures
+from orders.services.board import local_day
+from ttgateway.client import (
     GatewayError,
     GatewayUnreachable,
     Statistics,
     SyncGatewayClient,
     TokenRejected,
 )
-from gateways.crypto import SealBroken
-from gateways.models import Gateway, Site
-from orders.models import OrderRecord
-from orders.services.analytics import AGGREGATES, Figures
-from orders.services.board import local_day
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from gateways.client import ActiveOrder as GatewayOrder
 from gateways.models import Gateway
-from gateways.protocol import OrderState
 from orders.models import ActiveOrder, OrderRecord
 from orders.services.board import announce_today, order_payload
 from orders.services.history import record_cleared
+from ttgateway.client import ActiveOrder as GatewayOrder
+from ttgateway.protocol import OrderState
 from ttportal.realtime import publish_on_commit, site_group
 
 

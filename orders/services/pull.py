@@ -32,7 +32,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from gateways.client import (
+from gateways.crypto import SealBroken
+from gateways.models import Gateway
+from gateways.services import mark_needs_pairing
+from orders.models import OrderRecord, PullCheckpoint
+from ttgateway.client import (
     ActiveOrder,
     GatewayError,
     GatewayUnreachable,
@@ -41,11 +45,7 @@ from gateways.client import (
     SyncGatewayClient,
     TokenRejected,
 )
-from gateways.crypto import SealBroken
-from gateways.models import Gateway
-from gateways.protocol import ORDERS_MAX_LIMIT
-from gateways.services import mark_needs_pairing
-from orders.models import OrderRecord, PullCheckpoint
+from ttgateway.protocol import ORDERS_MAX_LIMIT
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from gateways.models import Gateway
-from gateways.protocol import HISTORY_RETENTION_DAYS
 from orders.models import PullCheckpoint
+from ttgateway.protocol import HISTORY_RETENTION_DAYS
 
 # The first pull (the backfill) normally ends within minutes of pairing; after this long
 # without one, the gateway's oldest orders, purged daily, are being lost.

@@ -14,9 +14,9 @@ import pytest
 
 from gateways import services
 from gateways.models import Gateway, Membership, PairingAttempt, Site
-from gateways.simulator import SimulatorConfig
-from gateways.simulator.threaded import ThreadedSimulator
 from tests.factories import GatewayFactory, MembershipFactory, SiteFactory, UserFactory
+from ttgateway.simulator import SimulatorConfig
+from ttgateway.simulator.threaded import ThreadedSimulator
 
 
 def control(sim: ThreadedSimulator, path: str, body: dict[str, Any] | None = None) -> Any:

@@ -10,9 +10,9 @@ from gateways import services
 from gateways.browsing import FoundGateway
 from gateways.models import Gateway
 from gateways.services.discovery import Found
-from gateways.simulator import SimulatorConfig
-from gateways.simulator.threaded import ThreadedSimulator
 from tests.gateways.conftest import control, pair
+from ttgateway.simulator import SimulatorConfig
+from ttgateway.simulator.threaded import ThreadedSimulator
 
 pytestmark = pytest.mark.django_db
 

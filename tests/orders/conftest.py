@@ -17,11 +17,11 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from gateways.models import Gateway
-from gateways.simulator.threaded import ThreadedSimulator
 from orders.services.commands import Actor
 from tests.factories import GatewayFactory
 from tests.gateways.conftest import *  # noqa: F403 - the gateway fixtures: sim, site, alice...
 from tests.gateways.conftest import _fast_gateway_settings  # noqa: F401 - autouse here too
+from ttgateway.simulator.threaded import ThreadedSimulator
 
 T = TypeVar("T")
 

@@ -11,9 +11,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
-from gateways.client import ActiveOrder as GatewayOrder
 from gateways.models import Gateway
-from gateways.protocol import OrderState, OrderType
 from gateways.relay import Relay, RelaySettings
 from orders.feed import MirrorFeed
 from orders.services.mirror import Change, apply_order, remove_order
@@ -21,6 +19,8 @@ from tests.factories import GatewayFactory
 from tests.gateways.conftest import control
 from tests.orders.conftest import in_thread, session_cookie
 from tests.orders.factories import ActiveOrderFactory, OrderRecordFactory
+from ttgateway.client import ActiveOrder as GatewayOrder
+from ttgateway.protocol import OrderState, OrderType
 from ttportal.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gateways.client import ActiveOrder as GatewayOrder
-from gateways.protocol import OrderState, OrderType
 from orders.models import ActiveOrder, OrderRecord
 from orders.services.commands import delete_order, start_order
 from orders.services.mirror import Change, apply_order, apply_snapshot, remove_order
 from tests.factories import GatewayFactory
 from tests.gateways.conftest import control
 from tests.orders.factories import ActiveOrderFactory
+from ttgateway.client import ActiveOrder as GatewayOrder
+from ttgateway.protocol import OrderState, OrderType
 
 pytestmark = pytest.mark.django_db
 

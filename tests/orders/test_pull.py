@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from gateways.client import GatewayUnreachable, SyncGatewayClient
 from gateways.models import Gateway
 from orders.models import OrderRecord, PullCheckpoint
 from orders.services import pull
@@ -17,6 +16,7 @@ from orders.services.history import record_cleared
 from orders.services.pull import Outcome
 from tests.gateways.conftest import control
 from tests.orders.factories import ActiveOrderFactory
+from ttgateway.client import GatewayUnreachable, SyncGatewayClient
 
 pytestmark = pytest.mark.django_db
 
@@ -301,8 +301,8 @@ def test_an_unpaired_gateway_is_not_pulled(gateway):
 def test_orders_started_in_the_same_second_across_pages_are_all_copied_once(
     frozen, paired_gateway, sim
 ):
-    from gateways.protocol import OrderType
-    from gateways.simulator.records import FinishedOrder
+    from ttgateway.protocol import OrderType
+    from ttgateway.simulator.records import FinishedOrder
 
     now = sim.call(sim.state.clock.now)
     rush = now - timedelta(hours=2)

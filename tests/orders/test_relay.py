@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
-from gateways.client import Snapshot
 from gateways.models import Gateway, StatusChange
 from gateways.relay import Relay, RelaySettings
 from orders.feed import MirrorFeed
@@ -21,6 +20,7 @@ from orders.models import ActiveOrder, OrderRecord
 from tests.gateways.conftest import control
 from tests.orders.conftest import eventually, gateway_state, in_thread, sim_request
 from tests.orders.factories import ActiveOrderFactory
+from ttgateway.client import Snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

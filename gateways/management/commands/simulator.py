@@ -1,4 +1,4 @@
-"""``manage.py simulator``: the same simulator as ``python -m gateways.simulator``."""
+"""``manage.py simulator``: the same simulator as ``python -m ttgateway.simulator``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from gateways.simulator import cli
+from ttgateway.simulator import cli
 
 
 class Command(BaseCommand):

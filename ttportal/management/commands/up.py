@@ -58,7 +58,7 @@ class Command(BaseCommand):
                 Role(
                     "simulator",
                     python(
-                        "-m", "gateways.simulator", "--host", "127.0.0.1", "--port", port,
+                        "-m", "ttgateway.simulator", "--host", "127.0.0.1", "--port", port,
                         "--name", "Demo Gateway", "--state-file", state_file,
                         "--seed-history", "13", "--demo-traffic", "--speed", "4",
                         "--mdns", "--mdns-interface", "127.0.0.1",

@@ -1,3 +1,0 @@
-from gateways.simulator.cli import main
-
-main()

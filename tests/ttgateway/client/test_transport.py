@@ -1,0 +1,143 @@
+"""Slow, absent and garbled gateways give the client's own exceptions, within its limits."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+
+import aiohttp
+import aiohttp.abc
+import pytest
+from aiohttp import web
+
+from ttgateway.client import (
+    CONNECTION_LIMIT,
+    GatewayClient,
+    GatewayError,
+    GatewayTimeout,
+    GatewayUnreachable,
+    MalformedResponse,
+)
+
+
+async def test_a_gateway_slower_than_the_timeout_raises_gateway_timeout(simulator, token, control):
+    await control("faults", {"delay_ms": 1000})
+    async with GatewayClient(simulator.url, token, timeout=0.2) as impatient:
+        started = time.monotonic()
+        with pytest.raises(GatewayTimeout) as caught:
+            await impatient.active_orders()
+    assert time.monotonic() - started < 0.9
+    assert isinstance(caught.value, GatewayUnreachable)
+    assert "0.2 s" in str(caught.value)
+    assert caught.value.status is None
+
+
+async def test_a_slow_gateway_within_the_timeout_is_waited_for(simulator, token, control):
+    await control("faults", {"delay_ms": 100})
+    async with GatewayClient(simulator.url, token, timeout=2) as patient:
+        assert await patient.active_orders() == ()
+
+
+async def test_a_closed_port_raises_gateway_unreachable_not_a_timeout(closed_port):
+    async with GatewayClient(f"http://127.0.0.1:{closed_port}", "t0ken") as gateway_client:
+        with pytest.raises(GatewayUnreachable) as caught:
+            await gateway_client.liveness()
+    assert not isinstance(caught.value, GatewayTimeout)
+    assert str(closed_port) in str(caught.value)
+
+
+class NoSuchName(aiohttp.abc.AbstractResolver):
+    """A resolver that knows no names, as a LAN's DNS after the gateway's lease expired."""
+
+    async def resolve(self, host, port=0, family=socket.AF_INET):
+        raise OSError(socket.EAI_NONAME, "Name or service not known")
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_a_name_that_does_not_resolve_raises_gateway_unreachable():
+    connector = aiohttp.TCPConnector(resolver=NoSuchName())
+    async with aiohttp.ClientSession(connector=connector) as session:
+        gateway_client = GatewayClient("http://tt-gateway.lan:8000", "t0ken", session=session)
+        with pytest.raises(GatewayUnreachable) as caught:
+            await gateway_client.liveness()
+    assert not isinstance(caught.value, GatewayTimeout)
+    assert "tt-gateway.lan" in str(caught.value)
+
+
+async def test_a_gateway_that_goes_offline_mid_session_raises_gateway_unreachable(
+    client, simulator
+):
+    assert await client.active_orders() == ()
+    await simulator.go_offline()
+    with pytest.raises(GatewayUnreachable):
+        await client.active_orders()
+
+
+async def test_an_answer_that_is_not_json_raises_malformed_response(canned):
+    canned.reply = (200, "<html>captive portal</html>")
+    async with GatewayClient(canned.url, "t0ken") as gateway_client:
+        with pytest.raises(MalformedResponse) as caught:
+            await gateway_client.active_orders()
+    assert "not JSON" in str(caught.value)
+    assert caught.value.status == 200
+
+
+async def test_an_error_page_that_is_not_json_raises_malformed_response_with_its_status(canned):
+    canned.reply = (502, "<html>Bad Gateway</html>")
+    async with GatewayClient(canned.url, "t0ken") as gateway_client:
+        with pytest.raises(MalformedResponse) as caught:
+            await gateway_client.statistics()
+    assert caught.value.status == 502
+
+
+async def test_a_json_answer_of_the_wrong_shape_raises_malformed_response_naming_the_field(canned):
+    canned.reply = (200, {"status": 200, "returnCode": 5, "count": 1, "items": [{"name": "1"}]})
+    async with GatewayClient(canned.url, "t0ken") as gateway_client:
+        with pytest.raises(MalformedResponse) as caught:
+            await gateway_client.active_orders()
+        assert caught.value.field == "items[0].created"
+        canned.reply = (200, {"status": 200, "returnCode": 10})
+        with pytest.raises(MalformedResponse) as caught:
+            await gateway_client.statistics()
+        assert caught.value.field == "statistics"
+        canned.reply = (200, ["not", "an", "object"])
+        with pytest.raises(MalformedResponse):
+            await gateway_client.liveness()
+
+
+async def test_the_client_opens_at_most_four_connections_to_a_gateway(canned):
+    busy = 0
+    most = 0
+
+    async def slow(request: web.Request) -> tuple[int, dict[str, object]]:
+        nonlocal busy, most
+        busy += 1
+        most = max(most, busy)
+        await asyncio.sleep(0.05)
+        busy -= 1
+        return 200, {"status": 200, "returnCode": 5, "count": 0, "items": []}
+
+    canned.handler = slow
+    async with GatewayClient(canned.url, "t0ken") as gateway_client:
+        await asyncio.gather(*(gateway_client.active_orders() for _ in range(12)))
+    assert most == CONNECTION_LIMIT == 4
+
+
+async def test_a_session_passed_in_is_used_and_left_open(simulator, token):
+    async with aiohttp.ClientSession() as session:
+        async with GatewayClient(simulator.url, token, session=session) as gateway_client:
+            assert await gateway_client.active_orders() == ()
+        assert not session.closed
+
+
+async def test_a_closed_client_opens_a_new_session_when_used_again(client):
+    await client.close()
+    assert await client.active_orders() == ()
+
+
+def test_every_exception_the_client_raises_is_a_gateway_error():
+    for cls in (GatewayTimeout, GatewayUnreachable, MalformedResponse):
+        assert issubclass(cls, GatewayError)

@@ -1,0 +1,3 @@
+from ttgateway.simulator.cli import main
+
+main()
