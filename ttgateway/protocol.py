@@ -150,6 +150,32 @@ class ClearReason(StrEnum):
     AUTOMATIC = "AUTOMATIC"
 
 
+# Order numbers and tables are positive integers on the gateway. The vendor pages give no upper
+# bound; ours is nine digits (under 2**31, what a device storing a 32-bit int accepts), and a raw
+# text longer than MAX_NUMBER_TEXT is refused before it is parsed at all, so a 10,000-digit
+# "number" costs nothing and can never reach a column, a card or ``int()``.
+MAX_NUMBER_DIGITS: Final = 9
+MAX_NUMBER_TEXT: Final = 16
+
+
+def positive_integer(value: object) -> str | None:
+    """The canonical text of an order number or table, or None when it is not one.
+
+    The one rule for names and tables, shared by the client, the simulator and the portal:
+    digits (or a JSON integer) above zero and below ``10**MAX_NUMBER_DIGITS``, normalised so
+    that "07" and 7 both name order 7.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        text = str(value) if 0 < value < 10**MAX_NUMBER_DIGITS else ""
+        return text or None
+    if not isinstance(value, str) or len(value) > MAX_NUMBER_TEXT or not DIGITS_RE.match(value):
+        return None
+    digits = value.lstrip("0")
+    return digits if 0 < len(digits) <= MAX_NUMBER_DIGITS else None
+
+
 def is_positive_integer_string(value: str) -> bool:
-    """True for a string of digits naming a number above zero, the rule for names and tables."""
-    return bool(DIGITS_RE.match(value)) and int(value) > 0
+    """True for a string naming a valid order number or table (see :func:`positive_integer`)."""
+    return positive_integer(value) is not None

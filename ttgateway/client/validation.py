@@ -17,24 +17,15 @@ from ttgateway.protocol import (
     UUID_RE,
     OrderType,
     ReturnCode,
-    is_positive_integer_string,
+    positive_integer,
 )
-
-
-def _digits(value: str | int) -> str | None:
-    """The text of a positive integer given as digits or an int, else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value) if value > 0 else None
-    return value if is_positive_integer_string(value) else None
 
 
 def order_name(value: str | int | None) -> str:
     """An order name (tracker number): required, a positive integer."""
     if value is None or value == "":
         raise client_side(ReturnCode.MISSING_ORDER_NAME)
-    name = _digits(value)
+    name = positive_integer(value)
     if name is None:
         raise client_side(ReturnCode.INVALID_ORDER_NAME)
     return name
@@ -44,7 +35,7 @@ def location_name(value: str | int | None) -> str | None:
     """A table number, or None for no table; a positive integer when given."""
     if value is None or value == "":
         return None
-    location = _digits(value)
+    location = positive_integer(value)
     if location is None:
         raise client_side(ReturnCode.INVALID_LOCATION_NAME)
     return location
@@ -73,7 +64,7 @@ def order_id(value: str | int) -> str:
     text = str(value).strip() if not isinstance(value, bool) else ""
     if UUID_RE.match(text):
         return text
-    name = _digits(value)
+    name = positive_integer(value)
     if name is None:
         raise client_side(ReturnCode.INVALID_ORDER_ID)
     return name

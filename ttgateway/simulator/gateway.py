@@ -33,6 +33,7 @@ from ttgateway.protocol import (
     OrderType,
     ReturnCode,
     is_positive_integer_string,
+    positive_integer,
 )
 from ttgateway.simulator.clock import SimClock
 from ttgateway.simulator.records import AccessToken, ActiveOrder, FinishedOrder
@@ -210,8 +211,8 @@ class GatewayState:
         """An active order by uuid or by name (number), as the vendor allows both."""
         if UUID_RE.match(identifier):
             order = self.active.get(identifier.lower())
-        elif is_positive_integer_string(identifier):
-            order = self._active_by_name(str(int(identifier)))
+        elif (name := positive_integer(identifier)) is not None:
+            order = self._active_by_name(name)
         else:
             raise GatewayError(400, ReturnCode.INVALID_ORDER_ID)
         if order is None:
@@ -466,21 +467,10 @@ class GatewayState:
         }
 
 
-def _positive_integer(value: object) -> str | None:
-    """Digits (or a JSON integer) above zero, normalised so that "07" and 7 name order 7."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value) if value > 0 else None
-    if isinstance(value, str) and is_positive_integer_string(value):
-        return str(int(value))
-    return None
-
-
 def _order_name(value: object) -> str:
     if value is None or value == "":
         raise GatewayError(400, ReturnCode.MISSING_ORDER_NAME)
-    name = _positive_integer(value)
+    name = positive_integer(value)
     if name is None:
         raise GatewayError(400, ReturnCode.INVALID_ORDER_NAME)
     return name
@@ -489,7 +479,7 @@ def _order_name(value: object) -> str:
 def _location_name(value: object) -> str | None:
     if value is None or value == "":
         return None
-    location = _positive_integer(value)
+    location = positive_integer(value)
     if location is None:
         raise GatewayError(400, ReturnCode.INVALID_LOCATION_NAME)
     return location
