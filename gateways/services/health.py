@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from gateways.models import Gateway
 from gateways.services.status import announce, mark_needs_pairing, set_status
+from ttgateway.bridge import run_blocking
 from ttgateway.client import GatewayClient, GatewayError, GatewayInfo, TokenRejected
-from ttportal.blocking import run_blocking
 
 PROBE_TIMEOUT_SECONDS = 3.0
 # A small gateway answers a handful of requests at once; a chain's worker checks many gateways.

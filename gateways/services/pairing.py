@@ -21,6 +21,7 @@ from django.utils import timezone
 from gateways.models import AccessToken, Gateway, PairingAttempt
 from gateways.services.status import announce, set_status
 from gateways.signals import gateway_paired
+from ttgateway.bridge import run_blocking
 from ttgateway.client import (
     GatewayClient,
     GatewayError,
@@ -28,7 +29,6 @@ from ttgateway.client import (
     IssuedToken,
     PairingWindowClosed,
 )
-from ttportal.blocking import run_blocking
 from ttportal.realtime import publish, site_group
 
 log = logging.getLogger(__name__)
