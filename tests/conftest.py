@@ -1,15 +1,21 @@
-"""Fixtures shared by every test: the loopback-only network guard and a running simulator."""
+"""Fixtures shared by every test: the loopback-only network guard and a running simulator.
+
+The portal's own fixtures (sites, people, a simulator beside Django) are the plugin
+``tests.portal_fixtures``; a test directory never imports another one's conftest.
+"""
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
 from tests import network_guard
+from ttgateway.controls import SimulatorControls
 from ttgateway.simulator import Simulator, SimulatorConfig
+
+pytest_plugins = ["tests.portal_fixtures"]
 
 network_guard.install()
 
@@ -36,38 +42,21 @@ async def http(simulator: Simulator) -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-async def token(simulator: Simulator, http: aiohttp.ClientSession) -> str:
+async def controls(simulator: Simulator) -> AsyncIterator[SimulatorControls]:
+    """The simulator's hardware and fault controls (``/_sim/``)."""
+    async with SimulatorControls(simulator.url) as sim_controls:
+        yield sim_controls
+
+
+@pytest.fixture
+async def token(controls: SimulatorControls) -> str:
     """A token obtained the way an integrator does: press the button, then generate."""
-    async with http.post("/_sim/button") as pressed:
-        assert pressed.status == 200
-    async with http.get("/api/v2/accesstoken/generate", params={"name": "tests"}) as response:
-        assert response.status == 201
-        body = await response.json()
-    return str(body["token"]["token"])
+    return await controls.issue_token("tests")
 
 
 @pytest.fixture
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def worker(transactional_db: None) -> Iterator[None]:
-    """A real Celery worker, in this process, on the configured broker."""
-    from celery.contrib.testing.worker import start_worker
-
-    from ttportal.celery import app
-
-    with start_worker(app, perform_ping_check=False, shutdown_timeout=10):
-        yield
-
-
-def wait_for(predicate: Callable[[], object], seconds: float = 30) -> None:
-    """Poll until ``predicate`` holds: for work done by another thread or process."""
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "did not get there in time"
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,38 +1,63 @@
+"""Discovery on the LAN (loopback here), against simulators announcing themselves with mDNS.
+
+Other gateways may announce themselves beside these tests (a demo from ``scripts/start``,
+another suite's simulators): every assertion looks only at the gateway its test started.
+"""
+
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
 from collections.abc import Iterator
 
 import pytest
-from asgiref.sync import sync_to_async
 
 from gateways import services
 from gateways.browsing import FoundGateway
 from gateways.models import Gateway
 from gateways.services.discovery import Found
-from tests.gateways.conftest import control, pair
+from tests.portal_fixtures import eventually_in_db, pair
+from ttgateway.protocol import SERVICE_TYPE
 from ttgateway.simulator import SimulatorConfig
 from ttgateway.simulator.threaded import ThreadedSimulator
 
 pytestmark = pytest.mark.django_db
 
+_names = itertools.count(1)
+
 
 @pytest.fixture
 def announced() -> Iterator[ThreadedSimulator]:
-    """A simulated gateway announcing itself with mDNS, on loopback only."""
+    """A simulated gateway announcing itself with mDNS, on loopback only, under a name of its
+    own (this process, this test): a name on mDNS is unique on the LAN."""
+    name = f"Patio Gateway {os.getpid()}-{next(_names)}"
     config = SimulatorConfig(
-        host="127.0.0.1", port=0, name="Patio Gateway", mdns=True, mdns_interfaces=["127.0.0.1"]
+        host="127.0.0.1", port=0, name=name, mdns=True, mdns_interfaces=["127.0.0.1"]
     )
     with ThreadedSimulator(config) as sim:
         yield sim
 
 
+def service_name(sim: ThreadedSimulator) -> str:
+    return f"{sim.config.name}.{SERVICE_TYPE}"
+
+
+def ours(
+    sim: ThreadedSimulator, results: list[tuple[Gateway, Found]]
+) -> list[tuple[Gateway, Found]]:
+    """Of what discovery found, the gateway this test started."""
+    return [
+        (gateway, found) for gateway, found in results if gateway.service_name == service_name(sim)
+    ]
+
+
 def test_discovery_finds_a_gateway_announcing_itself_on_the_lan(site, announced):
-    [(gateway, found)] = services.discover(site)
+    [(gateway, found)] = ours(announced, services.discover(site))
 
     assert found is Found.NEW
-    assert gateway.name == "Patio Gateway"
-    assert gateway.service_name == "Patio Gateway._tracker-http._tcp.local."
+    assert gateway.name == announced.config.name
+    assert gateway.service_name == service_name(announced)
     assert (gateway.host, gateway.port) == ("127.0.0.1", announced.port)
     assert gateway.status == Gateway.Status.UNPAIRED
     assert gateway.firmware == "2.4.1-sim"
@@ -40,19 +65,19 @@ def test_discovery_finds_a_gateway_announcing_itself_on_the_lan(site, announced)
 
 def test_discovering_twice_keeps_one_gateway(site, announced):
     services.discover(site)
-    [(_, found)] = services.discover(site)
+    [(_, found)] = ours(announced, services.discover(site))
 
     assert found is Found.UNCHANGED
-    assert Gateway.objects.count() == 1
+    assert Gateway.objects.filter(service_name=service_name(announced)).count() == 1
 
 
 def test_a_gateway_at_a_new_address_is_followed_without_pairing_again(site, announced):
-    [(gateway, _)] = services.discover(site)
+    [(gateway, _)] = ours(announced, services.discover(site))
     pair(gateway, announced)
     token_before = gateway.current_token()
 
-    control(announced, "address", {"host": "127.0.0.2", "port": 0})
-    [(moved, found)] = services.discover(site)
+    announced.controls.move_address("127.0.0.2", 0)
+    [(moved, found)] = ours(announced, services.discover(site))
 
     assert found is Found.MOVED
     assert moved.pk == gateway.pk
@@ -117,16 +142,16 @@ def test_sites_sharing_a_lan_get_one_copy_of_each_gateway(site, other_site, anno
     services.discover_for([site, other_site])
     services.discover_for([site, other_site])
 
-    assert Gateway.objects.count() == 1
-    assert Gateway.objects.get().site == site
+    [gateway] = Gateway.objects.filter(service_name=service_name(announced))
+    assert gateway.site == site
 
 
 def test_a_gateway_an_admin_moved_to_another_site_stays_there(site, other_site, announced):
-    [(gateway, _)] = services.discover_for([site, other_site])
+    [(gateway, _)] = ours(announced, services.discover_for([site, other_site]))
     gateway.site = other_site
     gateway.save()
 
-    [(again, found)] = services.discover_for([site, other_site])
+    [(again, found)] = ours(announced, services.discover_for([site, other_site]))
 
     assert again.pk == gateway.pk
     assert again.site == other_site
@@ -140,21 +165,14 @@ async def test_continuous_discovery_follows_a_gateway_to_its_new_address_in_seco
     stop = asyncio.Event()
     watching = asyncio.create_task(services.watch_lan(stop))
     try:
-        gateway = await eventually(lambda: Gateway.objects.filter(site=site).first())
+        mine = Gateway.objects.filter(service_name=service_name(announced))
+        gateway = await eventually_in_db(lambda: mine.first())
         assert gateway.port == announced.port
 
-        await asyncio.to_thread(control, announced, "address", {"host": "127.0.0.3", "port": 0})
+        await asyncio.to_thread(announced.controls.move_address, "127.0.0.3", 0)
 
-        moved = await eventually(lambda: Gateway.objects.filter(host="127.0.0.3").first())
+        moved = await eventually_in_db(lambda: mine.filter(host="127.0.0.3").first())
         assert moved.pk == gateway.pk
     finally:
         stop.set()
         await watching
-
-
-async def eventually(check, within: float = 10.0):
-    deadline = asyncio.get_running_loop().time() + within
-    while not (result := await sync_to_async(check)()):
-        assert asyncio.get_running_loop().time() < deadline, "discovery did not see it in time"
-        await asyncio.sleep(0.1)
-    return result

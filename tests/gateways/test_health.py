@@ -6,7 +6,6 @@ import pytest
 
 from gateways import services
 from gateways.models import Gateway
-from tests.gateways.conftest import control
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +41,7 @@ def test_a_gateway_that_goes_away_is_offline_after_one_check_well_within_ten_sec
 
 
 def test_offline_and_back_online_are_recorded_with_their_time(paired_gateway, sim):
-    control(sim, "faults", {"offline_seconds": 1})
+    sim.controls.set_faults(offline_seconds=1)
     time.sleep(0.3)
     check(paired_gateway)
     deadline = time.monotonic() + 10

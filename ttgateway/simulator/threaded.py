@@ -1,7 +1,8 @@
 """A simulator on its own thread and event loop, for synchronous callers (Django tests, demos).
 
 ``with ThreadedSimulator(SimulatorConfig(port=0)) as sim:`` starts it and stops it; ``sim.call``
-runs a function on the simulator's loop, where its state may be touched safely.
+runs a function on the simulator's loop, where its state may be touched safely, and
+``sim.controls`` presses its hardware over HTTP as a person on site would.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from ttgateway.bridge import LoopThread
+from ttgateway.controls import SyncSimulatorControls
 from ttgateway.simulator.gateway import GatewayState
 from ttgateway.simulator.server import Simulator, SimulatorConfig
 
@@ -21,6 +23,7 @@ class ThreadedSimulator:
         self.config = config or SimulatorConfig(port=0)
         self.simulator = Simulator(self.config)
         self._bridge = LoopThread("simulator", self.simulator.stop)
+        self._controls: SyncSimulatorControls | None = None
 
     @property
     def url(self) -> str:
@@ -38,6 +41,13 @@ class ThreadedSimulator:
     def state(self) -> GatewayState:
         return self.simulator.state
 
+    @property
+    def controls(self) -> SyncSimulatorControls:
+        """The ``/_sim/`` controls, blocking (made on first use, closed with the simulator)."""
+        if self._controls is None:
+            self._controls = SyncSimulatorControls(self.url)
+        return self._controls
+
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
         """Run a coroutine on the simulator's loop and wait for its result."""
         return self._bridge.run(coro, timeout)
@@ -51,6 +61,8 @@ class ThreadedSimulator:
         return self
 
     def stop(self) -> None:
+        if self._controls is not None:
+            self._controls.close()
         self._bridge.close()  # stops the simulator on its loop first
 
     def __enter__(self) -> ThreadedSimulator:

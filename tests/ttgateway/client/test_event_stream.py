@@ -48,13 +48,13 @@ async def test_the_stream_starts_with_a_snapshot_of_the_active_orders(client):
     assert [(o.name, o.location) for o in snapshot.orders] == [("5", "9")]
 
 
-async def test_changes_follow_the_snapshot_in_order_with_increasing_seq(client, control):
+async def test_changes_follow_the_snapshot_in_order_with_increasing_seq(client, controls):
     async with client.events() as stream:
         assert isinstance(await next_event(stream), Snapshot)
-        await control("trackers/7/start")
-        await control("trackers/7/locate", {"table": "12"})
+        await controls.start_tracker("7")
+        await controls.locate_tracker("7", "12")
         await client.page("7")
-        await control("trackers/7/clear")
+        await controls.clear_tracker("7")
         events = [await next_event(stream) for _ in range(4)]
     assert all(isinstance(e, OrderEvent) for e in events)
     assert [e.type for e in events] == [
@@ -80,22 +80,22 @@ async def test_an_unknown_token_ends_the_stream_with_invalid_token(simulator):
 
 
 async def test_deleting_the_token_on_the_gateway_ends_the_stream_with_token_deleted(
-    client, control
+    client, controls
 ):
     async with client.events() as stream:
         assert isinstance(await next_event(stream), Snapshot)
-        await control("tokens", method="DELETE")
+        await controls.delete_tokens()
         with pytest.raises(TokenDeleted) as caught:
             await next_event(stream)
     assert isinstance(caught.value, TokenRejected)
     assert caught.value.return_code == 1001
 
 
-async def test_a_dropped_connection_ends_the_stream_with_connection_lost(client, control):
+async def test_a_dropped_connection_ends_the_stream_with_connection_lost(client, controls):
     async with client.events() as stream:
         assert isinstance(await next_event(stream), Snapshot)
-        dropped = await control("faults", {"drop_websockets": True})
-        assert dropped["dropped_websockets"] == 1
+        dropped = await controls.set_faults(drop_websockets=True)
+        assert dropped.dropped_websockets == 1
         with pytest.raises(ConnectionLost) as caught:
             await next_event(stream)
     assert isinstance(caught.value, GatewayUnreachable)
@@ -211,7 +211,7 @@ async def test_a_client_without_a_token_cannot_open_a_stream(simulator):
             anonymous.events()
 
 
-async def test_closing_the_stream_ends_the_iteration_quietly(client, control):
+async def test_closing_the_stream_ends_the_iteration_quietly(client, controls):
     seen = []
     async with client.events() as stream:
         async for event in stream:

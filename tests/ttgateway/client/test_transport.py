@@ -21,8 +21,8 @@ from ttgateway.client import (
 )
 
 
-async def test_a_gateway_slower_than_the_timeout_raises_gateway_timeout(simulator, token, control):
-    await control("faults", {"delay_ms": 1000})
+async def test_a_gateway_slower_than_the_timeout_raises_gateway_timeout(simulator, token, controls):
+    await controls.set_faults(delay_ms=1000)
     async with GatewayClient(simulator.url, token, timeout=0.2) as impatient:
         started = time.monotonic()
         with pytest.raises(GatewayTimeout) as caught:
@@ -33,8 +33,8 @@ async def test_a_gateway_slower_than_the_timeout_raises_gateway_timeout(simulato
     assert caught.value.status is None
 
 
-async def test_a_slow_gateway_within_the_timeout_is_waited_for(simulator, token, control):
-    await control("faults", {"delay_ms": 100})
+async def test_a_slow_gateway_within_the_timeout_is_waited_for(simulator, token, controls):
+    await controls.set_faults(delay_ms=100)
     async with GatewayClient(simulator.url, token, timeout=2) as patient:
         assert await patient.active_orders() == ()
 

@@ -8,9 +8,8 @@ the simulator against the contract, not against itself.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from ttgateway.controls import SimulatorControls
 from ttgateway.simulator import Simulator, SimulatorConfig
 
 API = "/api/v2"
@@ -95,9 +95,18 @@ class Reply:
 class Gateway:
     """Drives one simulator over the wire: the API with a token, and the /_sim/ hardware."""
 
-    def __init__(self, http: aiohttp.ClientSession, auth: dict[str, str]) -> None:
+    def __init__(
+        self, http: aiohttp.ClientSession, auth: dict[str, str], controls: SimulatorControls
+    ) -> None:
         self.http = http
         self.auth = auth
+        self.controls = controls
+        # The hardware this suite uses most, by short names.
+        self.start = controls.start_tracker
+        self.locate = controls.locate_tracker
+        self.clear = controls.clear_tracker
+        self.advance = controls.advance_clock
+        self.state = controls.state
 
     async def call(
         self,
@@ -142,29 +151,8 @@ class Gateway:
         assert reply.status == 200, reply.body
         return dict(reply.body["statistics"])
 
-    async def sim(self, path: str, body: dict[str, Any] | None = None, method: str = "POST") -> Any:
-        """A hardware control under /_sim/; it must succeed."""
-        async with self.http.request(method, "/_sim/" + path, json=body) as response:
-            answer = await response.json()
-            assert response.status == 200, answer
-            return answer
-
     async def freeze(self, at: str = NOON) -> None:
-        await self.sim("clock", {"set": at, "freeze": True})
-
-    async def advance(self, seconds: float) -> None:
-        await self.sim("clock", {"advance": seconds})
-
-    async def start(self, tracker: str, order_type: str = "ON_PREMISES") -> dict[str, Any]:
-        return dict(
-            (await self.sim(f"trackers/{tracker}/start", {"orderType": order_type}))["activeorder"]
-        )
-
-    async def locate(self, tracker: str, table: str) -> dict[str, Any]:
-        return dict((await self.sim(f"trackers/{tracker}/locate", {"table": table}))["activeorder"])
-
-    async def clear(self, tracker: str) -> dict[str, Any]:
-        return dict((await self.sim(f"trackers/{tracker}/clear"))["activeorder"])
+        await self.controls.freeze_clock(at)
 
     async def finish(self, name: str, *, after: float, location: str | None = None) -> str:
         """An order created now (at ``location`` if given) and cleared ``after`` seconds on."""
@@ -174,16 +162,17 @@ class Gateway:
         await self.clear(name)
         return str(created.body["activeorder"]["uuid"])
 
-    async def state(self) -> dict[str, Any]:
-        return dict(await self.sim("state", method="GET"))
-
 
 async def press_and_generate(
-    http: aiohttp.ClientSession, name: str | None = None, *, press: bool = True
+    controls: SimulatorControls,
+    http: aiohttp.ClientSession,
+    name: str | None = None,
+    *,
+    press: bool = True,
 ) -> Reply:
+    """The generate endpoint itself, after a press of the button unless told otherwise."""
     if press:
-        async with http.post("/_sim/button") as pressed:
-            assert pressed.status == 200
+        await controls.press_button()
     params = {"name": name} if name is not None else None
     async with http.get(API + "/accesstoken/generate", params=params) as response:
         return Reply(response.status, await response.json())
@@ -192,15 +181,20 @@ async def press_and_generate(
 @asynccontextmanager
 async def running(config: SimulatorConfig) -> AsyncIterator[tuple[Simulator, Gateway]]:
     """A simulator of one's own (not the shared fixture's), with a token already issued."""
-    async with Simulator(config) as sim, aiohttp.ClientSession(base_url=sim.url) as http:
-        reply = await press_and_generate(http, "tests")
-        assert reply.status == 201
-        yield sim, Gateway(http, {"Authorization": f"Bearer {reply.body['token']['token']}"})
+    async with (
+        Simulator(config) as sim,
+        aiohttp.ClientSession(base_url=sim.url) as http,
+        SimulatorControls(sim.url) as controls,
+    ):
+        token = await controls.issue_token("tests")
+        yield sim, Gateway(http, {"Authorization": f"Bearer {token}"}, controls)
 
 
 @pytest.fixture
-def gateway(http: aiohttp.ClientSession, auth: dict[str, str]) -> Gateway:
-    return Gateway(http, auth)
+def gateway(
+    http: aiohttp.ClientSession, auth: dict[str, str], controls: SimulatorControls
+) -> Gateway:
+    return Gateway(http, auth, controls)
 
 
 # --- WebSocket ---------------------------------------------------------------------------------
@@ -245,16 +239,3 @@ async def silent(ws: aiohttp.ClientWebSocketResponse, seconds: float = 0.1) -> b
     except TimeoutError:
         return True
     raise AssertionError(f"unexpected message {msg.type!r}: {msg.data!r}")
-
-
-async def eventually(check: Callable[[], bool | Awaitable[bool]], within: float = 3.0) -> bool:
-    """Poll ``check`` until it holds (True) or ``within`` seconds pass (False)."""
-    step = 0.05
-    for _ in range(round(within / step)):
-        result = check()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return True
-        await asyncio.sleep(step)
-    return False
