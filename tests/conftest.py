@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from tests import network_guard
+from tests.loopback import free_port
 from ttgateway.controls import SimulatorControls
 from ttgateway.simulator import Simulator, SimulatorConfig
 
@@ -39,6 +40,12 @@ async def simulator() -> AsyncIterator[Simulator]:
 async def http(simulator: Simulator) -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession(base_url=simulator.url) as session:
         yield session
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    return free_port()
 
 
 @pytest.fixture

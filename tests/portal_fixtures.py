@@ -7,7 +7,6 @@ wants the fast discovery and pairing settings asks for them in its conftest (``f
 
 from __future__ import annotations
 
-import socket
 import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
@@ -138,13 +137,6 @@ def paired_gateway(gateway: Gateway, sim: ThreadedSimulator) -> Gateway:
 # --- child processes ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on now (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def database_url() -> str:
     """The test database, as a child process must reach it."""
     db = connection.settings_dict
@@ -161,7 +153,7 @@ def serving(url: str, process: subprocess.Popen[bytes]) -> bool:
     return answers(url)
 
 
-async def eventually_in_db(probe: Callable[[], T], **options: Any) -> T:
+async def eventually_in_db(probe: Callable[[], T | None], **options: Any) -> T:
     """:func:`ttgateway.waiting.eventually` for a probe that reads the database: it runs where
     the ORM may run from async code (``sync_to_async``, one thread with the code under test)."""
     options.setdefault("what", describe(probe))

@@ -16,7 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast, overload
 
 T = TypeVar("T")
 
@@ -73,7 +73,7 @@ class _Watch:
 
 
 def wait_until(
-    probe: Callable[[], T],
+    probe: Callable[[], T | None],
     *,
     expect: object = TRUTHY,
     what: str | None = None,
@@ -93,18 +93,40 @@ def wait_until(
             watch.settled(error, failed=True)
         else:
             if watch.settled(value):
-                return value
+                return cast(T, value)  # truthy or as expected: a None was what was awaited
         time.sleep(POLL_SECONDS)
 
 
+@overload
 async def eventually(
-    probe: Callable[[], T | Awaitable[T]],
+    probe: Callable[[], Awaitable[T | None]],
+    *,
+    expect: object = ...,
+    what: str | None = ...,
+    within: float = ...,
+    ignoring: tuple[type[BaseException], ...] = ...,
+) -> T: ...
+
+
+@overload
+async def eventually(
+    probe: Callable[[], T | None],
+    *,
+    expect: object = ...,
+    what: str | None = ...,
+    within: float = ...,
+    ignoring: tuple[type[BaseException], ...] = ...,
+) -> T: ...
+
+
+async def eventually(
+    probe: Callable[[], Any],
     *,
     expect: object = TRUTHY,
     what: str | None = None,
     within: float = DEFAULT_SECONDS,
     ignoring: tuple[type[BaseException], ...] = (),
-) -> T:
+) -> Any:
     """:func:`wait_until` for async code: ``probe`` may be a coroutine function, and the loop
     runs on between tries. (A probe that needs Django's ORM: wrap it in ``sync_to_async``.)"""
     watch = _Watch(probe, expect, what, within)

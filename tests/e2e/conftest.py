@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from tests.portal_fixtures import database_url, free_port, serving
+from tests.loopback import free_port
+from tests.portal_fixtures import database_url, serving
 from ttgateway.waiting import wait_until
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

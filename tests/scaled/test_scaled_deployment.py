@@ -28,7 +28,8 @@ from django.db import connection
 from gateways.models import Gateway
 from orders.models import ActiveOrder, OrderRecord
 from orders.tasks import pull_gateway_history
-from tests.portal_fixtures import database_url, free_port, serving, session_cookie
+from tests.loopback import free_port
+from tests.portal_fixtures import database_url, serving, session_cookie
 from ttgateway.controls import SimulatorControls
 from ttgateway.waiting import wait_until
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp import web
 
@@ -88,24 +86,3 @@ async def unchecked(simulator: Simulator, token: str) -> AsyncIterator[GatewayCl
     """A paired client that sends inputs unchecked, so the gateway's own rules answer."""
     async with GatewayClient(simulator.url, token, validate=False) as gateway_client:
         yield gateway_client
-
-
-@pytest.fixture
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-@pytest.fixture
-def control(http: aiohttp.ClientSession) -> Callable[..., Awaitable[Any]]:
-    """POST (or DELETE) to the simulator's hardware controls under /_sim/."""
-
-    async def call(path: str, body: dict[str, Any] | None = None, method: str = "POST") -> Any:
-        async with http.request(method, "/_sim/" + path, json=body or {}) as response:
-            assert response.status == 200, await response.text()
-            return await response.json()
-
-    return call
