@@ -22,7 +22,7 @@ import functools
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 import aiohttp
 
@@ -33,6 +33,8 @@ T = TypeVar("T")
 
 WireOrder = dict[str, Any]
 """An active order exactly as the gateway's API shows it (``name``, ``uuid``, ``state``...)."""
+
+TrackerAction = Literal["start", "locate", "page", "clear"]
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -150,10 +152,19 @@ class SimulatorControls:
     It follows the gateway when :meth:`move_address` moves it.
     """
 
-    def __init__(self, base_url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        """``session``: an aiohttp session of the caller's to send the controls on (it stays
+        the caller's to close); by default the controls make their own."""
         self.base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session: aiohttp.ClientSession | None = None
+        self._session = session
+        self._own_session = session is None
 
     def __repr__(self) -> str:
         return f"SimulatorControls({self.base_url!r})"
@@ -170,7 +181,7 @@ class SimulatorControls:
         await self.close()
 
     async def close(self) -> None:
-        if self._session is not None:
+        if self._session is not None and self._own_session:
             await self._session.close()
             self._session = None
 
@@ -182,6 +193,7 @@ class SimulatorControls:
         params: dict[str, str] | None = None,
     ) -> Any:
         if self._session is None:
+            self._own_session = True
             # Made here, on the loop that uses it (the blocking face builds this object elsewhere).
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         control = f"{method} {path}"
@@ -212,24 +224,34 @@ class SimulatorControls:
 
     async def start_tracker(self, name: str | int, order_type: str = "ON_PREMISES") -> WireOrder:
         """Take tracker ``name`` from the charger for an order (joins a POS order of that name)."""
-        return await self._tracker(name, "start", {"orderType": order_type})
+        return await self.tracker_step(name, "start", order_type=order_type)
 
     async def locate_tracker(self, name: str | int, table: str | int) -> WireOrder:
         """Tracker ``name`` reaches the tag of ``table`` (starts the order if it had none)."""
-        return await self._tracker(name, "locate", {"table": str(table)})
+        return await self.tracker_step(name, "locate", table=table)
 
     async def page_tracker(self, name: str | int) -> WireOrder:
         """Tracker ``name`` buzzes."""
-        return await self._tracker(name, "page")
+        return await self.tracker_step(name, "page")
 
     async def clear_tracker(self, name: str | int, reason: str | None = None) -> WireOrder:
         """Tracker ``name`` is dropped on the clearing unit: its order is finished."""
-        return await self._tracker(name, "clear", _given(reason=reason))
+        return await self.tracker_step(name, "clear", reason=reason)
 
-    async def _tracker(
-        self, name: str | int, action: str, body: dict[str, Any] | None = None
+    async def tracker_step(
+        self,
+        name: str | int,
+        action: TrackerAction,
+        *,
+        order_type: str | None = None,
+        table: str | int | None = None,
+        reason: str | None = None,
     ) -> WireOrder:
-        answer = await self._call("POST", f"/_sim/trackers/{name}/{action}", body or {})
+        """Any of the four, by name: for code that walks trackers through a list of steps."""
+        body = _given(
+            orderType=order_type, table=None if table is None else str(table), reason=reason
+        )
+        answer = await self._call("POST", f"/_sim/trackers/{name}/{action}", body)
         return dict(answer["activeorder"])
 
     # --- what a test or a demo needs -----------------------------------------------------------
@@ -358,6 +380,7 @@ class SyncSimulatorControls:
     locate_tracker = _blocking(SimulatorControls.locate_tracker)
     page_tracker = _blocking(SimulatorControls.page_tracker)
     clear_tracker = _blocking(SimulatorControls.clear_tracker)
+    tracker_step = _blocking(SimulatorControls.tracker_step)
     state = _blocking(SimulatorControls.state)
     move_clock = _blocking(SimulatorControls.move_clock)
     freeze_clock = _blocking(SimulatorControls.freeze_clock)
