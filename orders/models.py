@@ -56,13 +56,6 @@ class ActiveOrder(models.Model):
     def elapsed_seconds(self, now: datetime | None = None) -> int:
         return max(0, int(((now or timezone.now()) - self.created).total_seconds()))
 
-    def timing(self, target_seconds: int, now: datetime | None = None) -> str:
-        """ "on_time", "near" or "over" against the site's delivery target."""
-        elapsed = self.elapsed_seconds(now)
-        if elapsed > target_seconds:
-            return "over"
-        return "near" if elapsed >= target_seconds * NEAR_TARGET_SHARE else "on_time"
-
 
 class AuditEntry(models.Model):
     """Who did what to which order, from where, and what the gateway answered."""
@@ -72,13 +65,18 @@ class AuditEntry(models.Model):
         REFUSED = "refused", "Refused"
         FAILED = "failed", "Gateway unreachable"
 
+    class Via(models.TextChoices):
+        BOARD = "board", "Board"
+        ADMIN = "admin", "Admin"
+        API = "api", "POS API"
+
     at = models.DateTimeField(default=timezone.now, db_index=True)
     gateway = models.ForeignKey(Gateway, on_delete=models.CASCADE, related_name="audit_entries")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     actor = models.CharField(max_length=150, help_text="the person or API key, as shown")
-    via = models.CharField(max_length=16, help_text="board, admin or api")
+    via = models.CharField(max_length=16, choices=Via.choices)
     action = models.CharField(max_length=32)
     order_name = models.CharField(max_length=16, blank=True)
     details = models.JSONField(default=dict, blank=True)

@@ -18,6 +18,7 @@ from django.test import Client
 
 from gateways import services
 from gateways.models import Gateway, Membership, PairingAttempt, Site
+from orders.models import AuditEntry
 from orders.services.commands import Actor
 from tests.factories import GatewayFactory, MembershipFactory, SiteFactory, UserFactory
 from ttgateway.controls import SimulatorControls
@@ -97,7 +98,7 @@ def charlie(other_site: Site) -> Any:
 
 @pytest.fixture
 def as_alice(alice: Any) -> Actor:
-    return Actor.person(alice, via="board")
+    return Actor.person(alice, via=AuditEntry.Via.BOARD)
 
 
 def session_cookie(user: Any) -> bytes:

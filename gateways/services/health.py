@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from gateways.fields import fit
 from gateways.models import Gateway
 from gateways.services.status import announce, mark_needs_pairing, set_status
 from ttgateway.bridge import run_blocking
@@ -90,7 +91,7 @@ def record_liveness(gateway: Gateway, seen: Probe) -> None:
         if gateway.status != Gateway.Status.NEEDS_PAIRING:
             gateway.last_error = ""
     else:
-        gateway.last_error = seen.error[:500]
+        gateway.last_error = fit(Gateway, "last_error", seen.error)
     if seen.token_checked and not seen.token_rejected:
         gateway.token_checked = now
         fields.append("token_checked")

@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from gateways.fields import fit
 from gateways.models import AccessToken, Gateway, PairingAttempt
 from gateways.services.status import announce, set_status
 from gateways.signals import gateway_paired
@@ -153,7 +154,9 @@ def _finish(
 ) -> PairingAttempt:
     claimed = PairingAttempt.objects.filter(
         pk=attempt.pk, outcome=PairingAttempt.Outcome.WAITING
-    ).update(outcome=outcome, message=message[:500], finished=timezone.now())
+    ).update(
+        outcome=outcome, message=fit(PairingAttempt, "message", message), finished=timezone.now()
+    )
     attempt.refresh_from_db()
     if claimed:
         transaction.on_commit(lambda: _push(attempt))

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from gateways.fields import fit
 from gateways.models import Gateway, StatusChange
 from ttportal.realtime import publish_on_commit, site_group
 
@@ -58,7 +59,9 @@ def set_status(gateway: Gateway, status: Gateway.Status, detail: str = "") -> bo
     if not moved:
         return False
     gateway.status, gateway.status_changed = status, now
-    StatusChange.objects.create(gateway=gateway, status=status, at=now, detail=detail[:500])
+    StatusChange.objects.create(
+        gateway=gateway, status=status, at=now, detail=fit(StatusChange, "detail", detail)
+    )
     log.info("gateway %s (%s): %s -> %s", gateway.pk, gateway.name, old, status)
     announce(gateway)
     return True

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import User
 
 from gateways.crypto import SealBroken
+from gateways.fields import fit
 from gateways.models import Gateway
 from gateways.services import mark_needs_pairing
 from orders.models import ActiveOrder, AuditEntry, OrderRecord
@@ -45,11 +46,11 @@ class Actor:
     """Who acts, and through what: a person on the board or admin, or a POS's API key."""
 
     label: str
-    via: str
+    via: AuditEntry.Via
     user: User | None = None
 
     @classmethod
-    def person(cls, user: User, via: str = "board") -> Actor:
+    def person(cls, user: User, via: AuditEntry.Via = AuditEntry.Via.BOARD) -> Actor:
         return cls(user.get_username(), via, user)
 
 
@@ -123,13 +124,15 @@ def _run(
     AuditEntry.objects.create(
         gateway=gateway,
         user=actor.user,
-        actor=actor.label[:150],
+        actor=fit(AuditEntry, "actor", actor.label),
         via=actor.via,
         action=action,
-        order_name=order_name[:16],
+        order_name=fit(AuditEntry, "order_name", order_name),
         details=details,
         result=outcome.result,
-        message=" ".join(filter(None, [outcome.message, outcome.warning]))[:500],
+        message=fit(
+            AuditEntry, "message", " ".join(filter(None, [outcome.message, outcome.warning]))
+        ),
     )
     return outcome
 

@@ -33,6 +33,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from gateways.crypto import SealBroken
+from gateways.fields import fit
 from gateways.models import Gateway
 from gateways.services import mark_needs_pairing
 from orders.models import OrderRecord, PullCheckpoint
@@ -218,7 +219,7 @@ class _Run:
             behind = None if through is None else max(0, int((now - through).total_seconds()))
             fields["behind_seconds"] = behind
         if error:
-            fields.update(last_error=error[:500], last_error_at=now)
+            fields.update(last_error=fit(PullCheckpoint, "last_error", error), last_error_at=now)
         PullCheckpoint.objects.filter(pk=self.checkpoint.pk, lease_owner=self.lease).update(
             **fields
         )
