@@ -23,7 +23,6 @@ from tests.portal_fixtures import database_url, serving
 from ttgateway.waiting import wait_until
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOTS = Path(settings.DATA_DIR) / "screenshots"
 # The flags this workplace's machines need: no sandbox as root, and no background traffic
 # (the machine has no network beyond loopback).
 CHROMIUM_ARGS = [
@@ -111,9 +110,3 @@ def page(browser: Any) -> Iterator[Any]:
         yield tab
     finally:
         context.close()
-
-
-def screenshot(page: Any, name: str) -> None:
-    """Kept in var/screenshots for a person to look at; nothing is asserted on them."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

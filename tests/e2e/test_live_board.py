@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.screenshots import screenshot
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e

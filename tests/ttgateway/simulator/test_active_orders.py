@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.ttgateway.simulator.conftest import ACTIVEORDER_KEYS, NAIVE_TIME, NOON, UUID
+from tests.ttgateway.simulator.contract import ACTIVEORDER_KEYS, NAIVE_TIME, NOON, UUID
 
 WARNING = "Tracker not assigned with order."
 

@@ -5,7 +5,7 @@ import asyncio
 import aiohttp
 import pytest
 
-from tests.ttgateway.simulator.conftest import API, NOON, receive, websocket
+from tests.ttgateway.simulator.contract import API, NOON, receive, websocket
 from ttgateway.waiting import eventually
 
 

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.ttgateway.simulator.conftest import ORDER_SUMMARY_KEYS, UTC_TIME
+from tests.ttgateway.simulator.contract import ORDER_SUMMARY_KEYS, UTC_TIME
 
 
 async def test_a_cleared_order_is_summarised_in_history(gateway):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.ttgateway.simulator.conftest import API
+from tests.ttgateway.simulator.contract import API
 
 UUID_EXAMPLE = "9e1da5eb-59ea-4003-9c1c-15160879c88d"
 

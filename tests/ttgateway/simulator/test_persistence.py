@@ -2,7 +2,7 @@
 
 import json
 
-from tests.ttgateway.simulator.conftest import (
+from tests.ttgateway.simulator.contract import (
     NOON,
     ORDER_SUMMARY_KEYS,
     Gateway,

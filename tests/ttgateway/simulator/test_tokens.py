@@ -3,7 +3,7 @@
 import json
 import re
 
-from tests.ttgateway.simulator.conftest import (
+from tests.ttgateway.simulator.contract import (
     NAIVE_TIME,
     NOON,
     TOKEN_KEYS,

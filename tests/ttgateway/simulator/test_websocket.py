@@ -4,7 +4,7 @@ import asyncio
 
 import aiohttp
 
-from tests.ttgateway.simulator.conftest import (
+from tests.ttgateway.simulator.contract import (
     ACTIVEORDER_KEYS,
     Gateway,
     closes,
