@@ -354,6 +354,10 @@ class SyncSimulatorControls:
     def base_url(self) -> str:
         return self._controls.base_url
 
+    @base_url.setter
+    def base_url(self, url: str) -> None:
+        self._controls.base_url = url.rstrip("/")
+
     def __enter__(self) -> SyncSimulatorControls:
         return self
 

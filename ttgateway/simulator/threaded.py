@@ -43,9 +43,11 @@ class ThreadedSimulator:
 
     @property
     def controls(self) -> SyncSimulatorControls:
-        """The ``/_sim/`` controls, blocking (made on first use, closed with the simulator)."""
+        """The ``/_sim/`` controls, blocking (made on first use, closed with the simulator),
+        at the simulator's address of the moment, however it moved."""
         if self._controls is None:
             self._controls = SyncSimulatorControls(self.url)
+        self._controls.base_url = self.url
         return self._controls
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
