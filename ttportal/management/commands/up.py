@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from gateways.models import Site
+from gateways.services.tokens import reseal_retired_tokens
 from ttportal.checks import refuse_generated_secrets_outside_the_single_box
 from ttportal.demo import ensure_paired_demo_gateway
 from ttportal.keyfile import private_file
@@ -35,6 +36,8 @@ class Command(BaseCommand):
         refuse_generated_secrets_outside_the_single_box()
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
+        if resealed := reseal_retired_tokens():
+            self.stdout.write(f"Re-sealed {resealed} gateway token(s) with this box's own key.")
         self._ensure_first_admin()
         self._ensure_first_site(options["demo"])
         roles, simulator_url = self._roles(options)
