@@ -21,7 +21,7 @@ def sealed_by_an_older_box(secret: str) -> str:
 
 def test_a_token_sealed_under_the_retired_public_key_opens_with_the_box_key_after_resealing():
     token = AccessToken.objects.create(
-        gateway=GatewayFactory(), name="old", sealed=sealed_by_an_older_box(SECRET)
+        gateway=GatewayFactory.create(), name="old", sealed=sealed_by_an_older_box(SECRET)
     )
 
     assert reseal_retired_tokens() == 1
@@ -40,7 +40,7 @@ def test_the_retired_public_key_opens_nothing_in_normal_use():
 
 
 def test_tokens_already_under_the_box_key_are_left_alone():
-    token = AccessToken.issue(GatewayFactory(), "new", SECRET)
+    token = AccessToken.issue(GatewayFactory.create(), "new", SECRET)
 
     assert reseal_retired_tokens() == 0
 
