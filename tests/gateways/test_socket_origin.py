@@ -27,7 +27,7 @@ async def connect(user: Any, origin: str, host: str) -> bool:
     communicator = WebsocketCommunicator(application, "/ws/sites/", headers=headers)
     connected, _ = await communicator.connect()
     await communicator.disconnect()
-    return connected
+    return bool(connected)
 
 
 async def test_a_page_of_the_portal_itself_opens_a_socket(alice):
