@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from ttportal.env import env_bool, env_float, env_int, env_list, env_str
 from ttportal.keyfile import local_secret, private_directory, private_file
@@ -55,7 +56,25 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
+
+# Content-Security-Policy: the portal's pages run only scripts and styles served from the
+# portal itself; no inline script, style or event handler (tests/ttportal keeps the templates
+# so), nothing framed, forms post only here. 'self' covers the boards' ws:/wss: sockets to the
+# same host. A page that ever needs an inline script gets a nonce (csp.constants.NONCE).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 ROOT_URLCONF = "ttportal.urls"
 WSGI_APPLICATION = "ttportal.wsgi.application"
