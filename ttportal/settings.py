@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    "axes",
     "ttportal",
     "gateways",
     "orders",
@@ -57,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Content-Security-Policy: the portal's pages run only scripts and styles served from the
@@ -143,6 +147,24 @@ STATIC_ROOT = DATA_DIR / "static"
 # collect before the first start.
 WHITENOISE_USE_FINDERS = True
 LOGIN_URL = "login"
+# Sign-in throttling (django-axes), on /login/ and /admin/login/ alike: after 5 wrong passwords
+# for one user name from one address, that pair is locked out for 15 minutes, the right
+# password included. Per name *and* address: staff share the restaurant's one machine, so one
+# person's typos must not lock the others out, and a guesser elsewhere cannot lock anyone out
+# from the restaurant. 5 is more than honest typing needs; 15 minutes keeps an online guesser
+# to 20 tries an hour per address. A wrong try while locked starts the 15 minutes again; a
+# right one before the lockout forgets the failures. An admin unlocks at once in the admin
+# (Axes > Access attempts: delete the row) or with `manage.py axes_reset`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("TTPORTAL_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("TTPORTAL_LOGIN_COOLOFF_MINUTES", 15.0))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ttportal.throttle.locked_out"
+AXES_CLIENT_IP_CALLABLE = "ttportal.throttle.client_address"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
