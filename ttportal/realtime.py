@@ -1,6 +1,7 @@
 """The one way the portal pushes live updates to browsers: typed payloads to channel groups.
 
 Consumers join only groups a user may see (one per site); publishers never know who listens.
+Each socket also joins its person's and its sign-in's groups, where revocations arrive.
 Payloads are plain JSON-able dicts with a ``type``; each consumer forwards them unchanged.
 
 On the single box the channel layer lives in memory, owned by the web server's event loop.

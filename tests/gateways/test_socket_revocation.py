@@ -174,3 +174,20 @@ async def test_a_session_that_ended_cannot_open_a_socket(bob, site):
 
     assert not connected
     assert code == CLOSE_UNAUTHENTICATED
+
+
+async def test_a_superuser_made_an_ordinary_person_keeps_only_their_own_sites(
+    django_user_model, site, other_site
+):
+    root = await sync_to_async(django_user_model.objects.create_superuser)("root", "", "pw")
+    await sync_to_async(MembershipFactory.create)(user=root, site=site)
+    socket = await (await browser(root)).open(f"?site={other_site.pk}")
+    own_site = await (await browser(root)).open(f"?site={site.pk}")
+
+    root.is_superuser = False
+    await sync_to_async(root.save)()
+
+    assert await close_code(socket) == CLOSE_FORBIDDEN
+    await apublish(site_group(site.pk), {"type": "gateway.status", "gateway": {"id": 4}})
+    assert (await own_site.receive_json_from(timeout=WAIT))["gateway"] == {"id": 4}
+    await own_site.disconnect()
