@@ -147,9 +147,9 @@ STATIC_ROOT = DATA_DIR / "static"
 # collect before the first start.
 WHITENOISE_USE_FINDERS = True
 LOGIN_URL = "login"
-# Sign-in throttling (django-axes), on /login/ and /admin/login/ alike: after 5 wrong passwords
-# for one user name from one address, that pair is locked out for 15 minutes, the right
-# password included. Per name *and* address: staff share the restaurant's one machine, so one
+# Sign-in throttling (django-axes), on /login/ and /admin/login/ alike: by default after 5 wrong
+# passwords for one user name from one address, that pair is locked out for 15 minutes, the
+# right password included. Per name *and* address: staff share the restaurant's one machine, so one
 # person's typos must not lock the others out, and a guesser elsewhere cannot lock anyone out
 # from the restaurant. 5 is more than honest typing needs; 15 minutes keeps an online guesser
 # to 20 tries an hour per address. A wrong try while locked starts the 15 minutes again; a
