@@ -6,6 +6,7 @@ The portal's own fixtures (sites, people, a simulator beside Django) are the plu
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -80,3 +81,13 @@ def _close_stray_database_sessions(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _child_processes_share_our_secrets() -> None:
+    """Portal processes the tests start (``serve``, Daphne, relays) get this process's keys,
+    whatever data directory they are given: they read the sessions and tokens it writes."""
+    from django.conf import settings
+
+    os.environ.setdefault("DJANGO_SECRET_KEY", settings.SECRET_KEY)
+    os.environ.setdefault("TTPORTAL_TOKEN_KEYS", ",".join(settings.TTPORTAL_TOKEN_KEYS))

@@ -8,20 +8,28 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from ttportal.env import env_bool, env_float, env_int, env_list, env_str
+from ttportal.keyfile import local_secret, private_directory, private_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("TTPORTAL_DATA_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# The development default is only for the single box on loopback; production must set its own
-# (manage.py check --deploy says so).
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-dev-key-only-for-loopback-single-box")
+# Without DJANGO_SECRET_KEY the single box generates its own on first start and keeps it in the
+# data directory (mode 0600): nothing is derived from a public constant. A deployment of several
+# machines must set it (manage.py check --deploy errs, serve and up refuse to start).
+TTPORTAL_GENERATED_SECRETS: list[str] = []
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    SECRET_KEY = local_secret(DATA_DIR / "secret-key")
+    TTPORTAL_GENERATED_SECRETS.append("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -35,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    "axes",
     "ttportal",
     "gateways",
     "orders",
@@ -49,7 +58,27 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy: the portal's pages run only scripts and styles served from the
+# portal itself; no inline script, style or event handler (tests/ttportal keeps the templates
+# so), nothing framed, forms post only here. 'self' covers the boards' ws:/wss: sockets to the
+# same host. A page that ever needs an inline script gets a nonce (csp.constants.NONCE).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 ROOT_URLCONF = "ttportal.urls"
 WSGI_APPLICATION = "ttportal.wsgi.application"
@@ -72,8 +101,10 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL", "")
 if not DATABASE_URL:
-    # The single box keeps everything in its data directory; SQLite needs the folder to exist.
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # The single box keeps everything in its data directory, readable by its owner only: the
+    # database holds sessions and sealed tokens (SQLite gives its -wal and -shm files the
+    # database file's mode).
+    private_file(private_directory(DATA_DIR) / "ttportal.sqlite3")
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL or f"sqlite:///{DATA_DIR / 'ttportal.sqlite3'}", conn_max_age=0
@@ -116,6 +147,24 @@ STATIC_ROOT = DATA_DIR / "static"
 # collect before the first start.
 WHITENOISE_USE_FINDERS = True
 LOGIN_URL = "login"
+# Sign-in throttling (django-axes), on /login/ and /admin/login/ alike: by default after 5 wrong
+# passwords for one user name from one address, that pair is locked out for 15 minutes, the
+# right password included. Per name *and* address: staff share the restaurant's one machine, so one
+# person's typos must not lock the others out, and a guesser elsewhere cannot lock anyone out
+# from the restaurant. 5 is more than honest typing needs; 15 minutes keeps an online guesser
+# to 20 tries an hour per address. A wrong try while locked starts the 15 minutes again; a
+# right one before the lockout forgets the failures. An admin unlocks at once in the admin
+# (Axes > Access attempts: delete the row) or with `manage.py axes_reset`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("TTPORTAL_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("TTPORTAL_LOGIN_COOLOFF_MINUTES", 15.0))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ttportal.throttle.locked_out"
+AXES_CLIENT_IP_CALLABLE = "ttportal.throttle.client_address"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -148,6 +197,10 @@ CHANNEL_LAYERS: dict[str, Any] = (
     }
 )
 
+# One machine, one SQLite file: only there may secrets come from files the box generated. A
+# deployment with a database server or Redis spans machines that could not share those files.
+TTPORTAL_SINGLE_BOX = not REDIS_URL and DATABASES["default"]["ENGINE"].endswith("sqlite3")
+
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{TTPORTAL_REDIS_PREFIX}:"}
 # Work not tied to a site's LAN goes here; a site's discovery and health checks go to the
@@ -175,8 +228,12 @@ LOGGING = {
 }
 
 # Keys that seal gateway tokens at rest, newest first (comma-separated; rotate by prepending).
-# The default derives one from SECRET_KEY, good for the single box; production sets its own.
-TTPORTAL_TOKEN_KEYS = env_list("TTPORTAL_TOKEN_KEYS", [SECRET_KEY])
+# Without them the single box generates its own key, apart from SECRET_KEY, so rotating one
+# never loses the other; a deployment of several machines must set them.
+TTPORTAL_TOKEN_KEYS = env_list("TTPORTAL_TOKEN_KEYS", [])
+if not TTPORTAL_TOKEN_KEYS:
+    TTPORTAL_TOKEN_KEYS = [local_secret(DATA_DIR / "token-key")]
+    TTPORTAL_GENERATED_SECRETS.append("TTPORTAL_TOKEN_KEYS")
 
 # Discovery: the interfaces zeroconf listens on ("all", or addresses); tests and the demo use
 # 127.0.0.1 so nothing is multicast beyond this machine.

@@ -12,8 +12,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from gateways.models import Site
+from gateways.services.tokens import reseal_retired_tokens
+from ttportal.checks import refuse_generated_secrets_outside_the_single_box
 from ttportal.demo import ensure_paired_demo_gateway
+from ttportal.keyfile import private_file
 from ttportal.runner import Role, Supervisor, python
+
+FIRST_ADMIN_PASSWORD_FILE = "first-admin-password"  # noqa: S105 - a file name, not a password
 
 
 class Command(BaseCommand):
@@ -28,8 +33,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_generated_secrets_outside_the_single_box()
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
+        if resealed := reseal_retired_tokens():
+            self.stdout.write(f"Re-sealed {resealed} gateway token(s) with this box's own key.")
         self._ensure_first_admin()
         self._ensure_first_site(options["demo"])
         roles, simulator_url = self._roles(options)
@@ -88,15 +96,24 @@ class Command(BaseCommand):
         self.stdout.write("Created the site 'My restaurant': rename it in the admin.")
 
     def _ensure_first_admin(self) -> None:
-        """Create an admin on first start and print its password once; it is not kept anywhere."""
+        """Create an admin on first start; its password goes to the person at the console.
+
+        Never to a log: when the output is not a terminal (a service manager's journal, a
+        file), the password goes to a file in the data directory only its owner can read.
+        """
         users = get_user_model()
         if users.objects.filter(is_superuser=True).exists():
             return
         password = secrets.token_urlsafe(12)
         users.objects.create_superuser("admin", "", password)
+        if self.stdout.isatty():
+            where = f"with password {password} (shown once"
+        else:
+            kept = private_file(settings.DATA_DIR / FIRST_ADMIN_PASSWORD_FILE)
+            kept.write_text(password + "\n")
+            where = f"whose password is in {kept} (readable by you only; delete it"
         self.stdout.write(
             self.style.WARNING(
-                f"First start: created user 'admin' with password {password} "
-                "(shown once; change it in the admin)."
+                f"First start: created user 'admin' {where}; change it in the admin)."
             )
         )
