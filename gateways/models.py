@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -294,6 +295,19 @@ class ApiKeyGenerator(KeyGenerator):
 
 class ApiKeyManager(APIKeyManager):
     key_generator = ApiKeyGenerator()
+
+    def issue(
+        self,
+        name: str,
+        sites: Iterable[Site],
+        access: str = "write",
+        created_by: User | None = None,
+    ) -> tuple[ApiKey, str]:
+        """A new key for these sites, and its secret: shown to the person once, never stored."""
+        key, secret = self.create_key(name=name, access=access, created_by=created_by)
+        assert isinstance(key, ApiKey)
+        key.sites.set(sites)
+        return key, secret
 
     def from_token(self, token: str) -> ApiKey | None:
         """The usable key (not revoked, not expired) a bearer token is, or None."""

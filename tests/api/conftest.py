@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from gateways.models import ApiKey, Site
 from tests.orders.conftest import *  # noqa: F403 - sim, site, other_site, paired_gateway...
-from tests.orders.conftest import _fast_gateway_settings  # noqa: F401 - autouse here too
+from tests.gateways.conftest import _fast_gateway_settings  # noqa: F401 - autouse here too
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,7 @@ class IssuedKey:
 
 
 def issue_key(name: str, *sites: Site, access: str = ApiKey.Access.WRITE) -> IssuedKey:
-    key, secret = ApiKey.objects.create_key(name=name, access=access)
-    key.sites.set(sites)
-    return IssuedKey(key, secret)
+    return IssuedKey(*ApiKey.objects.issue(name, sites, access))
 
 
 def client_for(key: IssuedKey | str | None) -> APIClient:
