@@ -135,6 +135,11 @@ class OrderRecord(models.Model):
     seen_live = models.BooleanField(default=False, help_text="The relay saw it while active.")
     confirmed = models.BooleanField(default=False, help_text="The history pull returned it.")
     updated = models.DateTimeField(auto_now=True)
+    sequence = models.BigIntegerField(
+        default=0,
+        db_index=True,
+        help_text="Given anew at every write, in commit order (the API's sync cursor).",
+    )
 
     class Meta:
         ordering = ["-started", "uuid"]
@@ -157,6 +162,20 @@ def _seconds_between(start: datetime, end: datetime | None) -> int | None:
     if end is None:
         return None
     return max(0, int((end - start).total_seconds()))
+
+
+class HistoryCounter(models.Model):
+    """The last sequence number given to a history record (one row).
+
+    A writer locks this row to take numbers and keeps the lock until it commits, so records
+    become visible in the order of their numbers: a reader at ``sequence > 41`` can never see 42
+    while 41 is still to come (a database sequence would hand numbers out of commit order).
+    """
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"history sequence at {self.value}"
 
 
 class PullCheckpoint(models.Model):
