@@ -176,20 +176,27 @@ def test_paging_an_order_with_a_tracker_makes_it_vibrate(riverside, paired_gatew
     assert response.json()["order"]["paged"] is True
 
 
+MISSING_NAME = "Missing order name. Must be a positive integer."
+INVALID_NAME = "Invalid order name. Must be a positive integer."
+MISSING_TYPE = "Order type missing from request. Must be either TO_GO or ON_PREMISES."
+INVALID_TYPE = "Order type invalid. Must be either TO_GO or ON_PREMISES."
+INVALID_TABLE = "Invalid location name. Must be a positive integer."
+
+
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
-        ({"type": "to_go"}, "number", "Missing order name. Must be a positive integer."),
-        ({"number": "", "type": "to_go"}, "number", "Missing order name. Must be a positive integer."),
-        ({"number": "twelve", "type": "to_go"}, "number", "Invalid order name. Must be a positive integer."),
-        ({"number": "-3", "type": "to_go"}, "number", "Invalid order name. Must be a positive integer."),
-        ({"number": "1234567890", "type": "to_go"}, "number", "Invalid order name. Must be a positive integer."),
-        ({"number": "12"}, "type", "Order type missing from request. Must be either TO_GO or ON_PREMISES."),
-        ({"number": "12", "type": "takeaway"}, "type", "Order type invalid. Must be either TO_GO or ON_PREMISES."),
-        ({"number": "12", "type": "to_go", "table": "A1"}, "table", "Invalid location name. Must be a positive integer."),
-        ({"number": "12", "type": "to_go", "table": "0"}, "table", "Invalid location name. Must be a positive integer."),
+        ({"type": "to_go"}, "number", MISSING_NAME),
+        ({"number": "", "type": "to_go"}, "number", MISSING_NAME),
+        ({"number": "twelve", "type": "to_go"}, "number", INVALID_NAME),
+        ({"number": "-3", "type": "to_go"}, "number", INVALID_NAME),
+        ({"number": "1234567890", "type": "to_go"}, "number", INVALID_NAME),
+        ({"number": "12"}, "type", MISSING_TYPE),
+        ({"number": "12", "type": "takeaway"}, "type", INVALID_TYPE),
+        ({"number": "12", "type": "to_go", "table": "A1"}, "table", INVALID_TABLE),
+        ({"number": "12", "type": "to_go", "table": "0"}, "table", INVALID_TABLE),
     ],
-)  # fmt: skip
+)
 def test_invalid_input_is_refused_before_any_gateway_call_in_the_gateways_words(
     riverside, gateway, body, field, message
 ):

@@ -13,7 +13,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 
 from ttportal.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from ttportal.api.idempotency import REPLAYED_HEADER, MAX_LENGTH
+from ttportal.api.idempotency import MAX_LENGTH, REPLAYED_HEADER
 from ttportal.api.problems import PROBLEM_CONTENT_TYPE, TITLES, TYPE_PREFIX
 
 
