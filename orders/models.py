@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from gateways.models import Gateway
@@ -152,6 +153,15 @@ class OrderRecord(models.Model):
     def __str__(self) -> str:
         return f"order {self.name} of {self.started:%Y-%m-%d %H:%M}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Every write takes the next sequence number (bulk writes and ``update()`` take
+        theirs from :meth:`HistoryCounter.take` themselves)."""
+        with transaction.atomic():
+            self.sequence = HistoryCounter.take()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "sequence"}
+            super().save(*args, **kwargs)
+
     def derive(self) -> None:
         """Recompute the derived durations from the times."""
         self.delivery_seconds = _seconds_between(self.started, self.cleared)
@@ -176,6 +186,21 @@ class HistoryCounter(models.Model):
 
     def __str__(self) -> str:
         return f"history sequence at {self.value}"
+
+    @classmethod
+    def take(cls, count: int = 1) -> int:
+        """Take ``count`` numbers and return the first, inside the writing transaction: the
+        counter stays locked until that transaction ends."""
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("history sequence numbers are taken inside the writing transaction")
+        counter = HistoryCounter.objects.select_for_update().filter(pk=1).first()
+        if counter is None:
+            HistoryCounter.objects.bulk_create([HistoryCounter(pk=1)], ignore_conflicts=True)
+            counter = HistoryCounter.objects.select_for_update().get(pk=1)
+        first = counter.value + 1
+        counter.value += count
+        counter.save(update_fields=["value"])
+        return first
 
 
 class PullCheckpoint(models.Model):

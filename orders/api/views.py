@@ -204,9 +204,12 @@ class History(APIView):
 
 def history_records(sites: QuerySet[Site], params: dict[str, Any]) -> QuerySet[OrderRecord]:
     records = OrderRecord.objects.filter(site__in=sites)
+    # Filtering on a site or gateway of another site is a 404, as asking for it would be.
     if "site" in params:
+        get_object_or_404(sites, pk=params["site"])
         records = records.filter(site_id=params["site"])
     if "gateway" in params:
+        get_object_or_404(Gateway.objects.filter(site__in=sites), pk=params["gateway"])
         records = records.filter(gateway_id=params["gateway"])
     if "started_after" in params:
         records = records.filter(started__gte=params["started_after"])

@@ -12,21 +12,8 @@ from ttgateway.protocol import positive_integer
 
 
 def next_sequence(count: int = 1) -> int:
-    """Take ``count`` history sequence numbers and return the first.
-
-    Call it inside the transaction that writes the records: the counter stays locked until that
-    transaction ends, so numbers are committed in order (see :class:`HistoryCounter`).
-    """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("history sequence numbers are taken inside the writing transaction")
-    counter = HistoryCounter.objects.select_for_update().filter(pk=1).first()
-    if counter is None:
-        HistoryCounter.objects.bulk_create([HistoryCounter(pk=1)], ignore_conflicts=True)
-        counter = HistoryCounter.objects.select_for_update().get(pk=1)
-    first = counter.value + 1
-    counter.value += count
-    counter.save(update_fields=["value"])
-    return first
+    """Take ``count`` history sequence numbers for a bulk write or ``update()``; the first."""
+    return HistoryCounter.take(count)
 
 
 def matching(
@@ -81,7 +68,6 @@ def _record_cleared(
             "paged": order.paged,
             "cleared_by": cleared_by,
             "seen_live": True,
-            "sequence": next_sequence(),
         },
     )
     if created:
@@ -92,6 +78,5 @@ def _record_cleared(
     if record.cleared_by == OrderRecord.ClearedBy.UNKNOWN:
         record.cleared_by = cleared_by
     record.paged = record.paged or order.paged
-    record.sequence = next_sequence()
-    record.save(update_fields=["seen_live", "cleared_by", "paged", "updated", "sequence"])
+    record.save(update_fields=["seen_live", "cleared_by", "paged", "updated"])
     return record
