@@ -50,7 +50,8 @@ def test_list_shows_keys_without_their_secrets(site):
 
     prefix, _, private = secret.partition(".")
     assert prefix in listing
-    assert "Till 1" in listing and "active" in listing
+    assert "Till 1" in listing
+    assert "active" in listing
     assert private not in listing
 
 
