@@ -57,9 +57,12 @@ def gateway_for(request: Request, pk: int, *, acting: bool = False) -> Gateway:
         Gateway.objects.filter(site__in=visible_sites(request)).select_related("site"), pk=pk
     )
     # A key acts wherever it sees (a read-only key was refused already); a person must manage.
-    if acting and request_key(request) is None:
-        if not actable_sites(request).filter(pk=gateway.site_id).exists():
-            raise PermissionDenied(NOT_A_MANAGER)
+    if (
+        acting
+        and request_key(request) is None
+        and not actable_sites(request).filter(pk=gateway.site_id).exists()
+    ):
+        raise PermissionDenied(NOT_A_MANAGER)
     return gateway
 
 
