@@ -18,7 +18,7 @@ from django.utils import timezone
 from gateways.models import Gateway
 from orders.models import ActiveOrder, OrderRecord
 from orders.services.board import announce_today, order_payload
-from orders.services.history import record_cleared
+from orders.services.history import next_sequence, record_cleared
 from ttgateway.client import ActiveOrder as GatewayOrder
 from ttgateway.protocol import OrderState
 from ttportal.realtime import publish_on_commit, site_group
@@ -146,7 +146,9 @@ def remove_order(
     if not removed and seen is not None:
         unsaved = ActiveOrder(gateway=gateway, uuid=seen.uuid, **_fields(seen))
         record_cleared(unsaved, when, cleared_by)
-    OrderRecord.objects.filter(uuid=order_uuid, gateway=gateway).update(cleared_by=cleared_by)
+    OrderRecord.objects.filter(uuid=order_uuid, gateway=gateway).exclude(
+        cleared_by=cleared_by
+    ).update(cleared_by=cleared_by, sequence=next_sequence(), updated=timezone.now())
     return removed
 
 
