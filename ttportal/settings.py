@@ -183,6 +183,16 @@ TTPORTAL_TOKEN_KEYS = env_list("TTPORTAL_TOKEN_KEYS", [SECRET_KEY])
 TTPORTAL_DISCOVERY_INTERFACES = env_list("TTPORTAL_DISCOVERY_INTERFACES", ["all"])
 TTPORTAL_DISCOVERY_SECONDS = env_float("TTPORTAL_DISCOVERY_SECONDS", 3.0)
 
+# The networks the portal may dial gateways on (comma-separated CIDRs); every address a gateway's
+# name resolves to must lie in one (gateways.outbound). The private LAN ranges by default;
+# tests and the demo add loopback (127.0.0.0/8). Webhooks reach only public addresses, plus
+# these networks (empty by default).
+TTPORTAL_GATEWAY_NETWORKS = env_list(
+    "TTPORTAL_GATEWAY_NETWORKS",
+    ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "fe80::/10"],
+)
+TTPORTAL_WEBHOOK_NETWORKS = env_list("TTPORTAL_WEBHOOK_NETWORKS", [])
+
 # Pairing polls the token endpoint this often, for as long as the button's window lasts.
 TTPORTAL_PAIRING_SECONDS = env_float("TTPORTAL_PAIRING_SECONDS", 120.0)
 TTPORTAL_PAIRING_POLL_SECONDS = env_float("TTPORTAL_PAIRING_POLL_SECONDS", 2.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 from typing import Any
 
@@ -14,6 +15,16 @@ from django.core.management.base import BaseCommand
 from gateways.models import Site
 from ttportal.demo import ensure_paired_demo_gateway
 from ttportal.runner import Role, Supervisor, python
+
+
+def open_loopback_for_demo() -> None:
+    """The demo's gateway (and any webhook receiver it is shown with) is on loopback, which
+    gateways.outbound refuses by default: open it here and in every process started from here."""
+    loopback = ["127.0.0.0/8", "::1/128"]
+    for name in ("TTPORTAL_GATEWAY_NETWORKS", "TTPORTAL_WEBHOOK_NETWORKS"):
+        networks = [*getattr(settings, name), *loopback]
+        setattr(settings, name, networks)
+        os.environ[name] = ",".join(networks)
 
 
 class Command(BaseCommand):
@@ -29,6 +40,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        if options["demo"]:
+            open_loopback_for_demo()
         call_command("migrate", interactive=False, verbosity=0)
         self._ensure_first_admin()
         self._ensure_first_site(options["demo"])
