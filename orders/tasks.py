@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 
 from gateways.models import Gateway
-from orders.services import pull
+from orders.services import events, pull
 
 
 @shared_task(ignore_result=True)
@@ -28,3 +28,9 @@ def pull_all_history() -> None:
             expires=settings.TTPORTAL_PULL_EVERY_SECONDS,
             **gateway.site.task_options(),
         )
+
+
+@shared_task(ignore_result=True)
+def purge_old_events() -> int:
+    """Forget events past the retention; hourly, so the feed never keeps much more than 30 days."""
+    return events.purge()

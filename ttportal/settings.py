@@ -250,3 +250,11 @@ CELERY_BEAT_SCHEDULE["pull-order-history"] = {
     "schedule": TTPORTAL_PULL_EVERY_SECONDS,
     "options": {"expires": TTPORTAL_PULL_EVERY_SECONDS},
 }
+
+# The event log plugins read (GET /api/v1/events/): kept this many days, then purged daily.
+TTPORTAL_EVENT_RETENTION_DAYS = env_int("TTPORTAL_EVENT_RETENTION_DAYS", 30)
+CELERY_BEAT_SCHEDULE["purge-old-events"] = {
+    "task": "orders.tasks.purge_old_events",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}

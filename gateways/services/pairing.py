@@ -29,6 +29,7 @@ from ttgateway.client import (
     PairingWindowClosed,
 )
 from ttportal.blocking import run_blocking
+from ttportal.eventlock import hold_event_writer_lock
 from ttportal.realtime import publish, site_group
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ async def _ask_for_token(gateway: Gateway) -> IssuedToken:
 def _paired(attempt: PairingAttempt, issued: IssuedToken) -> PairingAttempt:
     gateway = attempt.gateway
     with transaction.atomic():
+        hold_event_writer_lock()  # set_status below writes an event: this lock comes first
         # An issued token is never thrown away: the gateway will not show it again.
         gateway.tokens.filter(revoked__isnull=True).update(revoked=timezone.now())
         AccessToken.issue(gateway, issued.name or TOKEN_NAME, issued.token)

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from gateways.models import Gateway, StatusChange
+from gateways.signals import gateway_status_changed
+from ttportal.eventlock import hold_event_writer_lock
 from ttportal.realtime import publish_on_commit, site_group
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ def set_status(gateway: Gateway, status: Gateway.Status, detail: str = "") -> bo
     if old is None or old == status:
         gateway.status = old or gateway.status
         return False
+    # A move is an event for plugins: the writer lock comes before the row lock it takes.
+    hold_event_writer_lock()
     now = timezone.now()
     moved = Gateway.objects.filter(pk=gateway.pk, status=old).update(
         status=status, status_changed=now
@@ -59,6 +63,7 @@ def set_status(gateway: Gateway, status: Gateway.Status, detail: str = "") -> bo
         return False
     gateway.status, gateway.status_changed = status, now
     StatusChange.objects.create(gateway=gateway, status=status, at=now, detail=detail[:500])
+    gateway_status_changed.send(sender=Gateway, gateway=gateway)
     log.info("gateway %s (%s): %s -> %s", gateway.pk, gateway.name, old, status)
     announce(gateway)
     return True
@@ -70,6 +75,7 @@ def mark_needs_pairing(gateway: Gateway, reason: str = "") -> bool:
 
     Never retried in a loop: nothing uses a gateway in this state until it is paired anew.
     """
+    hold_event_writer_lock()  # before the rows below: set_status will write an event
     gateway.tokens.filter(revoked__isnull=True).update(revoked=timezone.now())
     gateway.last_error = NEEDS_PAIRING_MESSAGE
     Gateway.objects.filter(pk=gateway.pk).update(last_error=gateway.last_error)
