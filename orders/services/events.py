@@ -51,7 +51,7 @@ def order_object(order: ActiveOrder, state: str | None = None, now: datetime | N
     return {
         "uuid": str(order.uuid),
         "number": order.name,
-        "type": order.order_type,
+        "type": order.order_type.lower(),  # the API's spelling: on_premises / to_go
         "table": order.location or None,
         "state": state or order.state,
         "paged": order.paged,
