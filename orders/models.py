@@ -82,6 +82,14 @@ class AuditEntry(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    api_key = models.ForeignKey(
+        "gateways.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+        help_text="the POS plugin's key that acted, when it came through the API",
+    )
     actor = models.CharField(max_length=150, help_text="the person or API key, as shown")
     via = models.CharField(max_length=16, help_text="board, admin or api")
     action = models.CharField(max_length=32)

@@ -35,6 +35,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    # The library's abstract key model is ours to extend (gateways.ApiKey); its own concrete
+    # model comes with it, unused, and is taken off the admin.
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by us (no CDN)
     "ttportal",
     "gateways",
     "orders",
@@ -148,6 +153,21 @@ CHANNEL_LAYERS: dict[str, Any] = (
     }
 )
 
+# The "api" cache counts the POS API's per-key rate limits: shared by every web process when
+# scaled, this process's memory on the single box.
+CACHES: dict[str, Any] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{TTPORTAL_REDIS_PREFIX}:api",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+    ),
+}
+
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{TTPORTAL_REDIS_PREFIX}:"}
 # Work not tied to a site's LAN goes here; a site's discovery and health checks go to the
@@ -159,9 +179,49 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 
+# The POS API (/api/v1/, docs/api.md): API keys or a person's session; every error is RFC 9457
+# problem+json; per-key rate limits (the numbers are documented in docs/api.md).
+TTPORTAL_API_READ_RATE = env_str("TTPORTAL_API_READ_RATE", "1200/min")
+TTPORTAL_API_WRITE_RATE = env_str("TTPORTAL_API_WRITE_RATE", "600/min")
 REST_FRAMEWORK = {
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "gateways.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["gateways.api.permissions.KeyOrPerson"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "ttportal.api.problems.problem_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["ttportal.api.throttling.KeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "read": TTPORTAL_API_READ_RATE,
+        "write": TTPORTAL_API_WRITE_RATE,
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "TT Portal POS API",
+    "DESCRIPTION": (
+        "Start, locate, page and clear orders on any paired Table Tracker gateway of your "
+        "sites, read their history and figures. Authenticate with `Authorization: Bearer "
+        "ttp_...`. Every error is `application/problem+json` (RFC 9457)."
+    ),
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The interactive docs come from our own static files, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Answers to POST and DELETE with an Idempotency-Key are kept this long (IETF draft, Stripe).
+TTPORTAL_IDEMPOTENCY_HOURS = env_float("TTPORTAL_IDEMPOTENCY_HOURS", 24.0)
 
 # Where the single box's built-in simulator listens (the demo links to its hardware page).
 TTPORTAL_SIMULATOR_URL = env_str("TTPORTAL_SIMULATOR_URL", "")

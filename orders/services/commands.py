@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import User
 
 from gateways.crypto import SealBroken
-from gateways.models import Gateway
+from gateways.models import ApiKey, Gateway
 from gateways.services import mark_needs_pairing
 from orders.models import ActiveOrder, AuditEntry, OrderRecord
 from orders.services.mirror import Change, apply_order, remove_order
@@ -47,10 +47,16 @@ class Actor:
     label: str
     via: str
     user: User | None = None
+    key: ApiKey | None = None
 
     @classmethod
     def person(cls, user: User, via: str = "board") -> Actor:
         return cls(user.get_username(), via, user)
+
+    @classmethod
+    def api_key(cls, key: ApiKey) -> Actor:
+        """A POS plugin: its key is its identity in the audit trail."""
+        return cls(f"API key {key}", "api", key=key)
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,8 @@ def _run(
     AuditEntry.objects.create(
         gateway=gateway,
         user=actor.user,
-        actor=actor.label[:150],
+        api_key=actor.key,
+        actor=actor.label[: AuditEntry._meta.get_field("actor").max_length],
         via=actor.via,
         action=action,
         order_name=order_name[:16],

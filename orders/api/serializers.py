@@ -1,0 +1,1 @@
+"""What a POS plugin sends and reads about orders."""

@@ -1,0 +1,1 @@
+"""Orders, history and statistics for POS plugins: thin views over ``orders.services``."""

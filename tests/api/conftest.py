@@ -1,0 +1,76 @@
+"""API tests: two sites (Riverside, Hilltop), a key for each, and a client that sends a key.
+
+alice manages Riverside, bob only views Riverside, charlie manages Hilltop (the gateway
+fixtures); ``riverside_key`` writes at Riverside, ``hilltop_key`` at Hilltop,
+``riverside_reader`` only reads Riverside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from gateways.models import ApiKey, Site
+from tests.orders.conftest import *  # noqa: F403 - sim, site, other_site, paired_gateway...
+from tests.gateways.conftest import _fast_gateway_settings  # noqa: F401 - autouse here too
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A key as its owner holds it: the model row and the secret shown once."""
+
+    model: ApiKey
+    secret: str
+
+
+def issue_key(name: str, *sites: Site, access: str = ApiKey.Access.WRITE) -> IssuedKey:
+    return IssuedKey(*ApiKey.objects.issue(name, sites, access))
+
+
+def client_for(key: IssuedKey | str | None) -> APIClient:
+    client = APIClient()
+    if key is not None:
+        secret = key.secret if isinstance(key, IssuedKey) else key
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits_unless_asked(settings: Any) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"read": None, "write": None},
+    }
+
+
+@pytest.fixture
+def riverside_key(site: Site) -> IssuedKey:
+    return issue_key("Riverside till", site)
+
+
+@pytest.fixture
+def hilltop_key(other_site: Site) -> IssuedKey:
+    return issue_key("Hilltop till", other_site)
+
+
+@pytest.fixture
+def riverside_reader(site: Site) -> IssuedKey:
+    return issue_key("Riverside screen", site, access=ApiKey.Access.READ)
+
+
+@pytest.fixture
+def riverside(riverside_key: IssuedKey) -> APIClient:
+    return client_for(riverside_key)
+
+
+@pytest.fixture
+def hilltop(hilltop_key: IssuedKey) -> APIClient:
+    return client_for(hilltop_key)
+
+
+@pytest.fixture
+def reader(riverside_reader: IssuedKey) -> APIClient:
+    return client_for(riverside_reader)
