@@ -43,3 +43,73 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"event {self.pk} {self.type}"
+
+
+class WebhookEndpoint(models.Model):
+    """Where an API key wants its events pushed, signed per Standard Webhooks 1.0.
+
+    The signing secret (``whsec_...``) is shown once when the endpoint is made. Unlike the
+    key it must be *used*, not only checked, so it is sealed (``gateways.crypto``), not hashed.
+    """
+
+    api_key = models.ForeignKey(
+        "gateways.ApiKey", on_delete=models.CASCADE, related_name="webhooks"
+    )
+    url = models.URLField(max_length=2048)
+    event_types = models.JSONField(
+        default=list, blank=True, help_text="Event types to send; empty sends every type."
+    )
+    description = models.CharField(max_length=200, blank=True)
+    secret_sealed = models.TextField(editable=False)
+    enabled = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"webhook {self.pk} of {self.api_key_id}: {self.url}"
+
+    def wants(self, event_type: str) -> bool:
+        return not self.event_types or event_type in self.event_types
+
+
+class WebhookDelivery(models.Model):
+    """One event owed to one endpoint: its attempts so far and what the receiver answered.
+
+    ``message_id`` (the ``webhook-id`` header) is the same on every attempt, so a receiver can
+    drop a repeat. A worker claims an attempt with a conditional update (``claimed_until``),
+    so two workers never send the same attempt.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Gave up after every retry"
+        CANCELLED = "cancelled", "Endpoint disabled"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    message_id = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event"], name="one_delivery_per_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} to {self.endpoint.url}"

@@ -9,10 +9,18 @@ from django.db import models
 from django.utils import timezone
 
 from gateways.models import Gateway
-from orders.event_models import Event
+from orders.event_models import Event, WebhookDelivery, WebhookEndpoint
 from ttgateway.protocol import OrderState, OrderType
 
-__all__ = ["ActiveOrder", "AuditEntry", "Event", "OrderRecord", "PullCheckpoint"]
+__all__ = [
+    "ActiveOrder",
+    "AuditEntry",
+    "Event",
+    "OrderRecord",
+    "PullCheckpoint",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]
 
 # An order this close to its site's delivery target is "near": time to look at it.
 NEAR_TARGET_SHARE = 0.8

@@ -318,3 +318,20 @@ CELERY_BEAT_SCHEDULE["purge-old-events"] = {
     "schedule": 3600.0,
     "options": {"expires": 3600.0},
 }
+
+# Webhooks (orders.services.webhooks): Standard Webhooks 1.0's retry schedule, in seconds
+# before each attempt (immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about three days;
+# jittered); each attempt's time limit; overdue attempts (a lost task) are handed out again.
+TTPORTAL_WEBHOOK_RETRY_SCHEDULE = [
+    float(s)
+    for s in env_list(
+        "TTPORTAL_WEBHOOK_RETRY_SCHEDULE", ["0", "5", "300", "1800", "7200", "18000", "36000", "36000"]
+    )
+]
+TTPORTAL_WEBHOOK_TIMEOUT_SECONDS = env_float("TTPORTAL_WEBHOOK_TIMEOUT_SECONDS", 10.0)
+TTPORTAL_WEBHOOK_SWEEP_SECONDS = env_float("TTPORTAL_WEBHOOK_SWEEP_SECONDS", 60.0)
+CELERY_BEAT_SCHEDULE["send-due-webhooks"] = {
+    "task": "orders.tasks.send_due_webhooks",
+    "schedule": TTPORTAL_WEBHOOK_SWEEP_SECONDS,
+    "options": {"expires": TTPORTAL_WEBHOOK_SWEEP_SECONDS},
+}

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from gateways.api.serializers import GatewaySerializer
 from gateways.models import Gateway
 from orders.models import ActiveOrder, Event
 from ttportal.eventlock import hold_event_writer_lock
@@ -66,15 +67,8 @@ def order_object(order: ActiveOrder, state: str | None = None, now: datetime | N
 
 
 def gateway_object(gateway: Gateway) -> dict[str, Any]:
-    """A gateway as plugins see it (never its token)."""
-    return {
-        "id": gateway.pk,
-        "name": gateway.name,
-        "site": gateway.site_id,
-        "status": gateway.status,
-        "last_seen": _iso(gateway.last_seen),
-        "status_changed": _iso(gateway.status_changed),
-    }
+    """A gateway as plugins see it everywhere (``GET /api/v1/gateways/{id}/``); no token."""
+    return dict(GatewaySerializer(gateway).data)
 
 
 def event_payload(event: Event) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from ttportal.api.views import not_found
 urlpatterns = [
     path("", include("gateways.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("orders.api.event_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Anything else under /api/v1/ is a problem document too, not an HTML page.
