@@ -32,9 +32,7 @@ class Event(models.Model):
     type = models.CharField(max_length=32, choices=Type.choices)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     site = models.ForeignKey("gateways.Site", on_delete=models.CASCADE, related_name="events")
-    gateway = models.ForeignKey(
-        "gateways.Gateway", on_delete=models.CASCADE, related_name="events"
-    )
+    gateway = models.ForeignKey("gateways.Gateway", on_delete=models.CASCADE, related_name="events")
     data = models.JSONField()
 
     class Meta:

@@ -325,7 +325,8 @@ CELERY_BEAT_SCHEDULE["purge-old-events"] = {
 TTPORTAL_WEBHOOK_RETRY_SCHEDULE = [
     float(s)
     for s in env_list(
-        "TTPORTAL_WEBHOOK_RETRY_SCHEDULE", ["0", "5", "300", "1800", "7200", "18000", "36000", "36000"]
+        "TTPORTAL_WEBHOOK_RETRY_SCHEDULE",
+        ["0", "5", "300", "1800", "7200", "18000", "36000", "36000"],
     )
 ]
 TTPORTAL_WEBHOOK_TIMEOUT_SECONDS = env_float("TTPORTAL_WEBHOOK_TIMEOUT_SECONDS", 10.0)

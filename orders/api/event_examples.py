@@ -53,6 +53,9 @@ ENDPOINT_CREATED = OpenApiExample(
 )
 ENDPOINT_REQUEST = OpenApiExample(
     "Subscribe to orders starting and leaving",
-    value={"url": "https://pos.example/hooks/tt", "event_types": ["order.created", "order.cleared"]},
+    value={
+        "url": "https://pos.example/hooks/tt",
+        "event_types": ["order.created", "order.cleared"],
+    },
     request_only=True,
 )

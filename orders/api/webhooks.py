@@ -40,7 +40,15 @@ class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["id", "url", "event_types", "description", "enabled", "disabled_reason", "created"]
+        fields = [
+            "id",
+            "url",
+            "event_types",
+            "description",
+            "enabled",
+            "disabled_reason",
+            "created",
+        ]
         read_only_fields = ["id", "disabled_reason", "created"]
 
 

@@ -89,7 +89,11 @@ def record(
     """Write one event in the caller's transaction; it is announced once that commits."""
     hold_event_writer_lock()
     event = Event.objects.create(
-        type=kind, site_id=gateway.site_id, gateway=gateway, data=data, occurred_at=at or timezone.now()
+        type=kind,
+        site_id=gateway.site_id,
+        gateway=gateway,
+        data=data,
+        occurred_at=at or timezone.now(),
     )
     publish_on_commit(events_group(event.site_id), {"type": POKE, "id": event.pk})
     transaction.on_commit(lambda: _push_to_webhooks(event.pk))

@@ -17,6 +17,7 @@ from orders.models import Event
 from orders.services import events
 from orders.services.mirror import Change, apply_order, apply_snapshot, remove_order
 from tests.conftest import wait_for
+from gateways.models import Site
 from tests.factories import GatewayFactory, SiteFactory
 from ttgateway.client import ActiveOrder as GatewayOrder
 from ttgateway.protocol import OrderState, OrderType
@@ -48,8 +49,13 @@ def seen(
 
 
 @pytest.fixture
-def kitchen(db: None) -> Gateway:
-    return GatewayFactory.create(site=SiteFactory.create(name="Riverside"), name="Kitchen")
+def kitchen(site: Site) -> Gateway:
+    return GatewayFactory.create(site=site, name="Kitchen")
+
+
+@pytest.fixture
+def hilltop_bar(other_site: Site) -> Gateway:
+    return GatewayFactory.create(site=other_site, name="Bar")
 
 
 def types() -> list[str]:
@@ -146,8 +152,8 @@ def test_events_older_than_thirty_days_are_purged(kitchen):
     assert [e.data["number"] for e in Event.objects.all()] == ["13"]
 
 
-def test_the_feed_pages_by_cursor_and_shows_only_the_sites_asked_for(kitchen):
-    elsewhere = GatewayFactory.create(site=SiteFactory.create(name="Hilltop"))
+def test_the_feed_pages_by_cursor_and_shows_only_the_sites_asked_for(kitchen, hilltop_bar):
+    elsewhere = hilltop_bar
     apply_order(kitchen, seen(UUID_A, "1"), Change.CREATED)
     apply_order(elsewhere, seen(UUID_B, "2"), Change.CREATED)
     apply_order(kitchen, seen(UUID_A, "1", OrderState.LOCATED, "4"), Change.MODIFIED)
@@ -213,7 +219,7 @@ def waiting_for_a_lock(writer: Writer) -> bool:
 
 @pytest.fixture
 def racing_site(transactional_db: None) -> Iterator[Gateway]:
-    yield GatewayFactory.create(site=SiteFactory.create(name="Riverside"), name="Kitchen")
+    yield GatewayFactory.create(site=SiteFactory.create(name="Racing"), name="Kitchen")
 
 
 def test_a_reader_never_skips_an_event_committed_after_a_later_one(racing_site):
@@ -263,3 +269,56 @@ def test_many_writers_and_a_polling_reader_agree_on_every_event(racing_site):
     assert all(w.error is None for w in writers)
     assert collected == sorted(w.event_id for w in writers if w.event_id is not None)
     assert len(collected) == 40
+
+
+# The feed over HTTP: GET /api/v1/events/
+
+
+def test_a_key_reads_its_sites_events_and_never_another_site_s(
+    kitchen, hilltop_bar, riverside, hilltop
+):
+    apply_order(kitchen, seen(UUID_A, "1"), Change.CREATED)
+    apply_order(hilltop_bar, seen(UUID_B, "2"), Change.CREATED)
+
+    mine = riverside.get("/api/v1/events/").json()["results"]
+    theirs = hilltop.get("/api/v1/events/").json()["results"]
+
+    assert [(e["type"], e["data"]["number"], e["site"]) for e in mine] == [
+        ("order.created", "1", kitchen.site_id)
+    ]
+    assert [e["data"]["number"] for e in theirs] == ["2"]
+
+
+def test_the_feed_is_read_page_by_page_through_next(kitchen, riverside):
+    for number in range(1, 6):
+        apply_order(
+            kitchen,
+            seen(f"0b7f8c0e-0000-4000-8000-00000000010{number}", str(number)),
+            Change.CREATED,
+        )
+
+    numbers: list[str] = []
+    url = "/api/v1/events/?limit=2"
+    pages = 0
+    while True:
+        page = riverside.get(url).json()
+        numbers += [e["data"]["number"] for e in page["results"]]
+        url, pages = page["next"], pages + 1
+        if not page["has_more"]:
+            break
+
+    assert numbers == ["1", "2", "3", "4", "5"] and pages == 3
+    assert riverside.get(url).json()["results"] == []
+    assert riverside.get(url).json()["next"] == url
+
+
+def test_a_cursor_that_is_not_a_number_is_a_problem(riverside):
+    answer = riverside.get("/api/v1/events/?after=soon")
+
+    assert answer.status_code == 400
+    assert answer["Content-Type"] == "application/problem+json"
+    assert "after" in answer.json()["errors"]
+
+
+def test_the_feed_needs_a_key(kitchen, client):
+    assert client.get("/api/v1/events/").status_code == 401
