@@ -336,3 +336,6 @@ CELERY_BEAT_SCHEDULE["send-due-webhooks"] = {
     "schedule": TTPORTAL_WEBHOOK_SWEEP_SECONDS,
     "options": {"expires": TTPORTAL_WEBHOOK_SWEEP_SECONDS},
 }
+
+# The event stream (/api/v1/stream) waits this long for a first {"token": ...} message.
+TTPORTAL_STREAM_AUTH_SECONDS = env_float("TTPORTAL_STREAM_AUTH_SECONDS", 5.0)

@@ -1,4 +1,4 @@
-"""The event feed: how a plugin that missed pushes, or was down, catches up (the source of truth)."""
+"""The event feed: how a plugin that missed pushes, or was down, catches up (the truth)."""
 
 from __future__ import annotations
 

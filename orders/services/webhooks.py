@@ -43,7 +43,7 @@ from ttportal.blocking import run_blocking
 
 log = logging.getLogger(__name__)
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the spec's marker, not a secret
 SECRET_BYTES = 32
 # How much of a receiver's answer is read (kept for the delivery log): the status is what
 # counts, and a receiver answering gigabytes must not hold a worker.
@@ -181,7 +181,7 @@ def retry_delay(attempts_made: int) -> float | None:
     if attempts_made >= len(schedule_seconds):
         return None
     base = float(schedule_seconds[attempts_made])
-    return base * random.uniform(0.9, 1.1)  # noqa: S311 - jitter, not a secret
+    return base * random.uniform(0.9, 1.1)
 
 
 def claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:

@@ -14,8 +14,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from gateways.models import ApiKey, Site
-from tests.orders.conftest import *  # noqa: F403 - sim, site, other_site, paired_gateway...
 from tests.gateways.conftest import _fast_gateway_settings  # noqa: F401 - autouse here too
+from tests.orders.conftest import *  # noqa: F403 - sim, site, other_site, paired_gateway...
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ skips one, even when two writers race."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,6 @@ from orders.models import Event
 from orders.services import events
 from orders.services.mirror import Change, apply_order, apply_snapshot, remove_order
 from tests.conftest import wait_for
-from gateways.models import Site
 from tests.factories import GatewayFactory, SiteFactory
 from ttgateway.client import ActiveOrder as GatewayOrder
 from ttgateway.protocol import OrderState, OrderType
@@ -124,9 +123,13 @@ def test_a_ghost_closed_by_a_snapshot_is_an_order_cleared(kitchen):
 
 
 def test_a_change_rolled_back_leaves_no_event(kitchen):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        apply_order(kitchen, seen(), Change.CREATED)
-        raise RuntimeError("the caller's transaction fails after the change")
+    def change_then_fail() -> None:
+        with transaction.atomic():
+            apply_order(kitchen, seen(), Change.CREATED)
+            raise RuntimeError("the caller's transaction fails after the change")
+
+    with pytest.raises(RuntimeError):
+        change_then_fail()
 
     assert types() == []
 
@@ -140,7 +143,8 @@ def test_gateway_status_moves_are_events_and_a_repeat_is_not(kitchen):
     assert types() == ["gateway.online", "gateway.offline", "gateway.needs_pairing"]
     last = Event.objects.order_by("id").last()
     assert last is not None
-    assert last.data["status"] == "needs_pairing" and "token" not in str(last.data).lower()
+    assert last.data["status"] == "needs_pairing"
+    assert "token" not in str(last.data).lower()
 
 
 def test_events_older_than_thirty_days_are_purged(kitchen):
@@ -163,8 +167,10 @@ def test_the_feed_pages_by_cursor_and_shows_only_the_sites_asked_for(kitchen, hi
     third = events.feed([kitchen.site_id], after=second.cursor, limit=1)
 
     assert [e.type for e in first.events + second.events] == ["order.created", "order.located"]
-    assert first.has_more and not second.has_more
-    assert third.events == [] and third.cursor == second.cursor
+    assert first.has_more
+    assert not second.has_more
+    assert third.events == []
+    assert third.cursor == second.cursor
 
 
 # Two writers racing: the hazard the writer lock guards against (ttportal.eventlock).
@@ -218,8 +224,8 @@ def waiting_for_a_lock(writer: Writer) -> bool:
 
 
 @pytest.fixture
-def racing_site(transactional_db: None) -> Iterator[Gateway]:
-    yield GatewayFactory.create(site=SiteFactory.create(name="Racing"), name="Kitchen")
+def racing_site(transactional_db: None) -> Gateway:
+    return GatewayFactory.create(site=SiteFactory.create(name="Racing"), name="Kitchen")
 
 
 def test_a_reader_never_skips_an_event_committed_after_a_later_one(racing_site):
@@ -243,8 +249,7 @@ def test_a_reader_never_skips_an_event_committed_after_a_later_one(racing_site):
     b.join(30)
     read_after = events.feed(site_ids, after=read_while_racing.cursor, limit=100)
 
-    assert a.error is None and b.error is None
-    assert a.event_id is not None and b.event_id is not None
+    assert (a.error, b.error) == (None, None)
     seen_ids = [e.pk for e in read_while_racing.events + read_after.events]
     assert seen_ids == [a.event_id, b.event_id]
 
@@ -307,7 +312,8 @@ def test_the_feed_is_read_page_by_page_through_next(kitchen, riverside):
         if not page["has_more"]:
             break
 
-    assert numbers == ["1", "2", "3", "4", "5"] and pages == 3
+    assert numbers == ["1", "2", "3", "4", "5"]
+    assert pages == 3
     assert riverside.get(url).json()["results"] == []
     assert riverside.get(url).json()["next"] == url
 
