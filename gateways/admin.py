@@ -121,3 +121,6 @@ class PairingAttemptAdmin(SiteScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # pairing starts from the gateway's page, where the button is explained
+
+
+from gateways import admin_keys  # noqa: E402, F401 - registers the API keys

@@ -26,6 +26,7 @@ from ttgateway.client import (
     GatewayError,
     GatewayUnreachable,
     OrderNotFound,
+    SubmitOutcome,
     SubmitResult,
     SyncGatewayClient,
     TokenRejected,
@@ -69,6 +70,8 @@ class Outcome:
     warning: str | None = None
     created: bool = False
     result: AuditEntry.Result = AuditEntry.Result.OK
+    # What starting or modifying did, in the gateway's terms (created, modified, already...).
+    submitted: SubmitOutcome | None = None
     error: GatewayError | None = field(default=None, repr=False)
 
 
@@ -144,11 +147,13 @@ def _run(
 def _submitted(gateway: Gateway, verb: str) -> Callable[[SubmitResult], Outcome]:
     def done(answer: SubmitResult) -> Outcome:
         if answer.order is None:  # "Order already started." / "already located.": no change
-            return Outcome(True, answer.message or "Nothing to change.")
+            return Outcome(True, answer.message or "Nothing to change.", submitted=answer.outcome)
         change = Change.CREATED if answer.created else Change.MODIFIED
         mirrored = apply_order(gateway, answer.order, change)
         message = f"Order {answer.order.name} {'started' if answer.created else verb}."
-        return Outcome(True, message, mirrored, answer.warning, answer.created)
+        return Outcome(
+            True, message, mirrored, answer.warning, answer.created, submitted=answer.outcome
+        )
 
     return done
 

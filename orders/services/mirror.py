@@ -19,7 +19,7 @@ from gateways.models import Gateway
 from orders.models import ActiveOrder, Event, OrderRecord
 from orders.services import events
 from orders.services.board import announce_today, order_payload
-from orders.services.history import record_cleared
+from orders.services.history import next_sequence, record_cleared
 from ttgateway.client import ActiveOrder as GatewayOrder
 from ttgateway.protocol import OrderState
 from ttportal.eventlock import hold_event_writer_lock
@@ -158,7 +158,9 @@ def remove_order(
     if not removed and seen is not None:
         unsaved = ActiveOrder(gateway=gateway, uuid=seen.uuid, **_fields(seen))
         record_cleared(unsaved, when, cleared_by)
-    OrderRecord.objects.filter(uuid=order_uuid, gateway=gateway).update(cleared_by=cleared_by)
+    OrderRecord.objects.filter(uuid=order_uuid, gateway=gateway).exclude(
+        cleared_by=cleared_by
+    ).update(cleared_by=cleared_by, sequence=next_sequence(), updated=timezone.now())
     return removed
 
 

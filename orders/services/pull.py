@@ -36,6 +36,7 @@ from gateways.crypto import SealBroken
 from gateways.models import Gateway
 from gateways.services import mark_needs_pairing
 from orders.models import OrderRecord, PullCheckpoint
+from orders.services.history import next_sequence
 from ttgateway.client import (
     ActiveOrder,
     GatewayError,
@@ -284,11 +285,14 @@ def store_page(
     with transaction.atomic():
         changed = _changed(rows)
         if changed:
+            first = next_sequence(len(changed))
+            for n, record in enumerate(changed):
+                record.sequence = first + n
             OrderRecord.objects.bulk_create(
                 changed,
                 update_conflicts=True,
                 unique_fields=["uuid"],
-                update_fields=UPDATED_FIELDS,
+                update_fields=[*UPDATED_FIELDS, "sequence"],
             )
         moved = PullCheckpoint.objects.filter(pk=checkpoint.pk, lease_owner=lease).update(
             stored_through=through, lease_expires=timezone.now() + _lease_length()
