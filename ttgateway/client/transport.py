@@ -21,7 +21,6 @@ from ttgateway.client.errors import (
     is_failure,
 )
 
-
 MAX_ANSWER_BYTES: Final = 1024 * 1024
 """The most a gateway answer (a REST body or one WebSocket message) may weigh. A full page of
 history is about 30 kB; anything near a megabyte is not a gateway talking, and reading it whole

@@ -11,6 +11,7 @@ import aiohttp.abc
 import pytest
 from aiohttp import web
 
+from tests.ttgateway.client.conftest import CannedGateway
 from ttgateway.client import (
     CONNECTION_LIMIT,
     GatewayClient,
@@ -20,7 +21,6 @@ from ttgateway.client import (
     MalformedResponse,
 )
 from ttgateway.client.transport import MAX_ANSWER_BYTES
-from tests.ttgateway.client.conftest import CannedGateway
 
 
 async def test_a_gateway_slower_than_the_timeout_raises_gateway_timeout(simulator, token, control):
