@@ -12,7 +12,15 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from gateways.models import AccessToken, Gateway, Membership, PairingAttempt, Site, StatusChange
+from gateways.models import (
+    AccessToken,
+    DeviceConflict,
+    Gateway,
+    Membership,
+    PairingAttempt,
+    Site,
+    StatusChange,
+)
 
 
 class SiteScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -83,6 +91,29 @@ class AccessTokenInline(admin.TabularInline):  # type: ignore[type-arg]
     max_num = 0
 
 
+class DeviceConflictInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = DeviceConflict
+    extra = 0
+    fields = readonly_fields = ("host", "port", "said", "first_seen", "last_seen", "times")
+    max_num = 0
+
+
+@admin.register(DeviceConflict)
+class DeviceConflictAdmin(SiteScopedAdmin):
+    """Devices that answered for a gateway without proving to be it. Delete one once explained
+    (a second demo, a replaced unit: pair the new unit from the gateway's page)."""
+
+    site_field = "gateway__site"
+    list_display = ["gateway", "host", "port", "said", "first_seen", "last_seen", "times"]
+    readonly_fields = ["gateway", "host", "port", "said", "first_seen", "last_seen", "times"]
+
+    def site_id_of(self, obj: Any) -> int:
+        return int(obj.gateway.site_id)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # recorded by the portal only
+
+
 @admin.register(Gateway)
 class GatewayAdmin(SiteScopedAdmin):
     list_display = ["name", "site", "status", "host", "port", "last_seen", "firmware"]
@@ -97,9 +128,11 @@ class GatewayAdmin(SiteScopedAdmin):
         "token_checked",
         "model",
         "firmware",
+        "serial",
+        "device_name",
         "created",
     ]
-    inlines = [AccessTokenInline, StatusChangeInline]
+    inlines = [AccessTokenInline, DeviceConflictInline, StatusChangeInline]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "site":

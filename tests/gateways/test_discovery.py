@@ -68,20 +68,33 @@ def test_a_gateway_added_by_hand_is_recognised_when_it_announces_itself(site):
     added = Gateway.objects.create(site=site, name="By hand", host="127.0.0.1", port=8123)
     found = FoundGateway("Bar GW._tracker-http._tcp.local.", "127.0.0.1", 8123)
 
-    gateway, outcome = services.record_found(site, found)
+    recorded = services.record_found(site, found)
 
+    assert recorded is not None
+    gateway, outcome = recorded
     assert gateway.pk == added.pk
     assert outcome is Found.UNCHANGED
     assert gateway.service_name == found.service_name
 
 
-def test_the_same_gateway_name_on_two_sites_is_two_gateways(site, other_site):
+def test_the_same_gateway_name_at_two_addresses_on_two_sites_is_two_gateways(site, other_site):
+    name = "TT Gateway._tracker-http._tcp.local."
+
+    first = services.record_found(site, FoundGateway(name, "127.0.0.1", 8000))
+    second = services.record_found(other_site, FoundGateway(name, "127.0.0.2", 8000))
+
+    assert first is not None
+    assert second is not None
+    assert first[0].pk != second[0].pk
+
+
+def test_an_address_already_filed_under_one_site_is_not_filed_under_another(site, other_site):
     found = FoundGateway("TT Gateway._tracker-http._tcp.local.", "127.0.0.1", 8000)
 
-    first, _ = services.record_found(site, found)
-    second, _ = services.record_found(other_site, found)
+    services.record_found(site, found)
 
-    assert first.pk != second.pk
+    assert services.record_found(other_site, found) is None
+    assert Gateway.objects.get().site == site
 
 
 def test_adding_a_gateway_by_address_checks_that_it_answers(site, sim):
@@ -95,9 +108,9 @@ def test_adding_a_gateway_by_address_checks_that_it_answers(site, sim):
 @pytest.mark.parametrize(
     ("host", "port", "message"),
     [
-        ("not a host!", 8000, "is not an IP address or a host name"),
-        ("127.0.0.1", 70000, "out of range"),
-        ("127.0.0.1", 1, "No Table Tracker gateway answered at 127.0.0.1:1"),
+        ("not a host!", 8000, "Enter an IP address or a host name"),
+        ("127.0.0.1", 70000, "Enter a port from 1 to 65535"),
+        ("127.0.0.1", 1, "No Table Tracker gateway answered at this address"),
     ],
 )
 def test_adding_a_gateway_by_a_bad_address_says_what_is_wrong(site, host, port, message):
@@ -109,8 +122,16 @@ def test_adding_a_gateway_by_a_bad_address_says_what_is_wrong(site, host, port, 
 def test_adding_the_same_address_twice_is_refused(site, sim):
     services.add_by_address(site, "127.0.0.1", sim.port)
 
-    with pytest.raises(services.AddGatewayError, match="already at"):
+    with pytest.raises(services.AddGatewayError, match="already"):
         services.add_by_address(site, "127.0.0.1", sim.port)
+
+
+def test_the_same_address_may_not_be_filed_under_two_sites(site, other_site, sim):
+    services.add_by_address(site, "127.0.0.1", sim.port)
+
+    with pytest.raises(services.AddGatewayError, match="already filed under another site"):
+        services.add_by_address(other_site, "127.0.0.1", sim.port)
+    assert Gateway.objects.count() == 1
 
 
 def test_sites_sharing_a_lan_get_one_copy_of_each_gateway(site, other_site, announced):

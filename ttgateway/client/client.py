@@ -369,9 +369,10 @@ class GatewayClient:
                 json=body,
                 headers=headers,
                 timeout=self._client_timeout,
+                allow_redirects=False,
             ) as response:
                 status = response.status
-                raw = await response.read()
+                raw = await transport.read_bounded(response, where)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             log.debug("%s failed after %.0f ms: %s", where, _ms(started), type(exc).__name__)
             raise transport.unreachable(exc, where, self.timeout) from transport.cause(exc)

@@ -99,7 +99,14 @@ class EventStream:
                     self._url,
                     heartbeat=self._heartbeat,
                     timeout=aiohttp.ClientWSTimeout(ws_close=_CLOSE_TIMEOUT),
+                    max_msg_size=transport.MAX_ANSWER_BYTES,
                 )
+                # aiohttp follows redirects on the upgrade, and the token goes out as the first
+                # message: an upgrade that was redirected anywhere gets no token.
+                handshake = getattr(self._ws, "_response", None)
+                if handshake is None or handshake.history:
+                    await self._abandon()
+                    raise transport.not_a_gateway(where, None, "it redirects")
                 await self._ws.send_json({"accesstoken": self._token})
         except aiohttp.WSServerHandshakeError as exc:
             raise GatewayError(

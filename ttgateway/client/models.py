@@ -178,6 +178,8 @@ class GatewayInfo:
     firmware: str | None
     api_version: str | None
     time: datetime | None
+    serial: str | None = None
+    """The device's own serial number, when it gives one [ours]: what tells two devices apart."""
 
     @classmethod
     def from_wire(cls, data: object) -> GatewayInfo:
@@ -189,6 +191,7 @@ class GatewayInfo:
             firmware=r.optional_string("firmware"),
             api_version=r.optional_string("apiVersion"),
             time=r.optional_time("time"),
+            serial=r.optional_string("serial"),
         )
 
 
