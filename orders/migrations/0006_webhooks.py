@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('gateways', '0004_api_keys'),
-        ('orders', '0004_event_log_and_order_version'),
+        ('orders', '0005_event_log_and_order_version'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('gateways', '0003_relay_heard'),
-        ('orders', '0003_audit_entry_api_key'),
+        ('orders', '0004_history_sequence'),
     ]
 
     operations = [
