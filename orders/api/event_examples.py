@@ -18,7 +18,7 @@ ORDER_EVENT = {
         "state": "located",
         "paged": False,
         "started_at": "2026-12-03T12:01:00+00:00",
-        "located_at": "2026-12-03T12:04:05+00:00",
+        "located_at": "2026-12-03T12:04:05Z",
         "elapsed_seconds": 185,
         "gateway": 1,
         "site": 1,

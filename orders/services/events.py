@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from gateways.api.serializers import GatewaySerializer
 from gateways.models import Gateway
+from orders.api.serializers import ActiveOrderSerializer
 from orders.models import ActiveOrder, Event
 from ttportal.eventlock import hold_event_writer_lock
 from ttportal.realtime import publish_on_commit
@@ -42,28 +43,14 @@ def events_group(site_id: int) -> str:
     return f"events.site.{site_id}"
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
-def order_object(order: ActiveOrder, state: str | None = None, now: datetime | None = None) -> Any:
-    """An order as plugins see it, the same in the feed, the stream and webhooks."""
-    located = order.state == ActiveOrder.State.LOCATED
-    return {
-        "uuid": str(order.uuid),
-        "number": order.name,
-        "type": order.order_type.lower(),  # the API's spelling: on_premises / to_go
-        "table": order.location or None,
-        "state": state or order.state,
-        "paged": order.paged,
-        "started_at": _iso(order.created),
-        # The gateway's own clock, like started_at (the portal's located_seen is later).
-        "located_at": _iso(order.state_changed) if located else None,
-        "elapsed_seconds": order.elapsed_seconds(now),
-        "gateway": order.gateway_id,
-        "site": order.gateway.site_id,
-        "version": order.version,
-    }
+def order_object(order: ActiveOrder, state: str | None = None) -> dict[str, Any]:
+    """An order as plugins see it (``GET .../orders/``), with its version: one shape for the
+    feed, the stream and webhooks. ``state`` overrides it for a cleared order."""
+    data = dict(ActiveOrderSerializer(order).data)
+    data["version"] = order.version
+    if state is not None:
+        data["state"] = state
+    return data
 
 
 def gateway_object(gateway: Gateway) -> dict[str, Any]:
@@ -122,9 +109,8 @@ def order_change(
 
 
 def record_order(order: ActiveOrder, kind: Event.Type) -> Event:
-    now = timezone.now()
     state = "cleared" if kind == Event.Type.ORDER_CLEARED else None
-    return record(kind, order.gateway, order_object(order, state, now), now)
+    return record(kind, order.gateway, order_object(order, state))
 
 
 def record_gateway_status(gateway: Gateway) -> Event | None:
