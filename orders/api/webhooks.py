@@ -15,10 +15,12 @@ from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from gateways import crypto
 from gateways.api.authentication import request_key
 from orders.api import event_examples
 from orders.models import Event, WebhookEndpoint
 from orders.services import webhooks
+from ttportal.api.idempotency import idempotent
 
 KEY_NEEDED = "Webhooks belong to an API key: authenticate with one."
 
@@ -104,12 +106,23 @@ class WebhookEndpointViewSet(
         examples=[event_examples.ENDPOINT_REQUEST, event_examples.ENDPOINT_CREATED],
     )
     def create(self, request: Request) -> Response:
+        answer = self._create(request)
+        if answer.status_code != status.HTTP_201_CREATED:
+            return answer
+        # The secret is added here, opened from its seal, never kept with the idempotent
+        # answer: a retry with the same Idempotency-Key (same key, same body) sees it again.
+        endpoint = self.get_queryset().get(pk=answer.data["id"])
+        answer.data = {**answer.data, "secret": crypto.unseal(endpoint.secret_sealed)}
+        return answer
+
+    @idempotent
+    def _create(self, request: Request) -> Response:
         given = WebhookEndpointSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         key = request_key(request)
         assert key is not None  # KeyOnly
         try:
-            endpoint, secret = webhooks.create_endpoint(
+            endpoint, _secret = webhooks.create_endpoint(
                 key,
                 given.validated_data["url"],
                 given.validated_data.get("event_types", []),
@@ -117,8 +130,11 @@ class WebhookEndpointViewSet(
             )
         except webhooks.InvalidWebhook as exc:
             raise _invalid(exc) from exc
-        body = CreatedEndpointSerializer(endpoint).data
-        return Response({**body, "secret": secret}, status=status.HTTP_201_CREATED)
+        return Response(WebhookEndpointSerializer(endpoint).data, status.HTTP_201_CREATED)
+
+    @idempotent
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().destroy(request, *args, **kwargs)
 
     def perform_update(self, serializer: serializers.BaseSerializer[WebhookEndpoint]) -> None:
         assert serializer.instance is not None

@@ -24,6 +24,7 @@ from tests.api.test_events import UUID_A, UUID_B, seen
 from tests.conftest import wait_for
 from tests.factories import GatewayFactory
 from ttgateway.protocol import OrderState
+from ttportal.models import IdempotentRequest
 
 
 @dataclass
@@ -375,3 +376,21 @@ def test_a_receiver_failing_twice_then_accepting_gets_each_event_once(
     assert [r.answered for r in receiver.requests].count(204) == 2
     assert sum(WebhookDelivery.objects.values_list("attempts", flat=True)) == 4
     assert webhooks.send_due() == 0
+
+
+def test_a_retried_creation_makes_one_endpoint_and_keeps_no_secret_in_clear(
+    riverside_key, receiver
+):
+    plugin = client_for(riverside_key)
+    body = {"url": receiver.url}
+    headers = {"HTTP_IDEMPOTENCY_KEY": "3b8e0c1e-create-hook"}
+
+    first = plugin.post("/api/v1/webhooks/", body, format="json", **headers)
+    again = plugin.post("/api/v1/webhooks/", body, format="json", **headers)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert WebhookEndpoint.objects.count() == 1
+    kept = IdempotentRequest.objects.get()
+    assert first.json()["secret"] not in str(kept.body)
