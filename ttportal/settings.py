@@ -224,6 +224,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "WEBHOOKS": ["orders.api.events.EVENT_WEBHOOK"],
+    "ENUM_NAME_OVERRIDES": {
+        "EventType": "orders.event_models.Event.Type",
+        "OrderType": ["on_premises", "to_go"],
+    },
 }
 # Answers to POST and DELETE with an Idempotency-Key are kept this long (IETF draft, Stripe).
 TTPORTAL_IDEMPOTENCY_HOURS = env_float("TTPORTAL_IDEMPOTENCY_HOURS", 24.0)

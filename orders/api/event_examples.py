@@ -59,3 +59,4 @@ ENDPOINT_REQUEST = OpenApiExample(
     },
     request_only=True,
 )
+PUSH = OpenApiExample("An order reached its table", value=ORDER_EVENT, request_only=True)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiWebhook,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -85,3 +90,33 @@ class EventFeed(APIView):
 
 def next_url(request: Request, cursor: int, limit: int) -> Any:
     return request.build_absolute_uri(f"{request.path}?after={cursor}&limit={limit}")
+
+
+# The push every endpoint receives, in the schema's ``webhooks`` (OpenAPI 3.1).
+EVENT_WEBHOOK = OpenApiWebhook(
+    name="event",
+    decorator=extend_schema(
+        summary="An event, pushed to a webhook endpoint",
+        description=(
+            "POSTed per Standard Webhooks 1.0 with `webhook-id` (the same on every retry: drop "
+            "repeats), `webhook-timestamp` (refuse one more than 5 minutes off) and "
+            "`webhook-signature: v1,<base64 HMAC-SHA256>` of `id.timestamp.body` with the "
+            "endpoint's `whsec_` secret. Answer 2xx within 10 s; anything else is retried "
+            "(5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); 410 disables the endpoint. Order "
+            "is not guaranteed: the feed is the source of truth."
+        ),
+        request=inline_serializer(
+            "EventPush",
+            {
+                "id": serializers.IntegerField(),
+                "type": serializers.ChoiceField(choices=Event.Type.choices),
+                "occurred_at": serializers.DateTimeField(),
+                "site": serializers.IntegerField(),
+                "gateway": serializers.IntegerField(),
+                "data": serializers.DictField(),
+            },
+        ),
+        responses={200: None, 204: None, 410: None},
+        examples=[event_examples.PUSH],
+    ),
+)
