@@ -83,7 +83,9 @@ def record(
         occurred_at=at or timezone.now(),
     )
     publish_on_commit(events_group(event.site_id), {"type": POKE, "id": event.pk})
-    transaction.on_commit(lambda: _push_to_webhooks(event.pk))
+    # Robust: a broker that is down must not turn a committed change into an error; the
+    # event is in the feed, and a plugin catches up from there.
+    transaction.on_commit(lambda: _push_to_webhooks(event.pk), robust=True)
     return event
 
 

@@ -160,6 +160,10 @@ def test_a_key_makes_an_endpoint_and_sees_its_secret_only_once(riverside_key, re
     assert secret not in stored.secret_sealed
 
 
+def test_a_read_only_key_may_keep_endpoints_too(riverside_reader, receiver):
+    assert subscribe(riverside_reader, receiver) > 0
+
+
 def test_another_key_s_endpoints_are_not_found(riverside_key, hilltop_key, receiver):
     endpoint = subscribe(riverside_key, receiver)
     other = client_for(hilltop_key)
