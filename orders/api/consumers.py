@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -32,6 +33,7 @@ from orders.services import events
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_BAD_REQUEST = 4400
 PAGE = 500
+KEY_RECHECK_SECONDS = 60.0
 
 
 def _query_after(scope: dict[str, Any]) -> int | str | None:
@@ -52,6 +54,12 @@ def _header_token(scope: dict[str, Any]) -> str | None:
 @database_sync_to_async
 def _key(token: str) -> ApiKey | None:
     return key_for_token(token)
+
+
+@database_sync_to_async
+def _still_usable(key: ApiKey) -> bool:
+    fresh = ApiKey.objects.filter(pk=key.pk).first()
+    return fresh is not None and not fresh.revoked and not fresh.has_expired
 
 
 @database_sync_to_async
@@ -78,6 +86,7 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     site_ids: list[int]
     cursor: int
     after: int | None
+    key_checked: float
     groups_joined: list[str]
     deadline: asyncio.Task[None] | None
 
@@ -120,6 +129,7 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if self.deadline is not None:
             self.deadline.cancel()
         self.key, self.site_ids = key, await _sites(key)
+        self.key_checked = time.monotonic()
         for site_id in self.site_ids:  # joined first: nothing committed from now is unheard
             group = events.events_group(site_id)
             await self.channel_layer.group_add(group, self.channel_name)
@@ -139,8 +149,21 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def portal_event(self, message: dict[str, Any]) -> None:
         """An event was committed on one of the sites: read the feed on from the cursor."""
         announced = message["payload"].get("id", 0)
-        if self.key is not None and announced > self.cursor:
-            await self._catch_up()
+        if self.key is None or announced <= self.cursor:
+            return
+        if not await self._key_still_usable():
+            await self._refuse(CLOSE_UNAUTHENTICATED, "the API key was revoked or has expired")
+            return
+        await self._catch_up()
+
+    async def _key_still_usable(self) -> bool:
+        """A key revoked while its stream is open stops it (checked at most once a minute)."""
+        now = time.monotonic()
+        if now - self.key_checked < KEY_RECHECK_SECONDS:
+            return True
+        self.key_checked = now
+        assert self.key is not None
+        return bool(await _still_usable(self.key))
 
     async def disconnect(self, code: int) -> None:
         if self.deadline is not None:

@@ -171,3 +171,17 @@ async def test_without_after_the_stream_starts_from_now(kitchen, riverside_key):
 
     assert (await stream.receive_json_from(timeout=5))["id"] == new
     await stream.disconnect()
+
+
+async def test_a_key_revoked_while_streaming_is_cut_off(kitchen, riverside_key, monkeypatch):
+    monkeypatch.setattr(stream_module, "KEY_RECHECK_SECONDS", 0.0)
+    stream = await open_stream(riverside_key)
+    await ready(stream)
+    await sync_to_async(type(riverside_key.model).objects.filter(pk=riverside_key.model.pk).update)(
+        revoked=True
+    )
+
+    await sync_to_async(start)(kitchen, 1)
+
+    assert (await stream.receive_json_from(timeout=5))["type"] == "stream.error"
+    assert (await stream.receive_output(timeout=5))["code"] == 4401

@@ -398,3 +398,28 @@ def test_a_retried_creation_makes_one_endpoint_and_keeps_no_secret_in_clear(
     assert WebhookEndpoint.objects.count() == 1
     kept = IdempotentRequest.objects.get()
     assert first.json()["secret"] not in str(kept.body)
+
+
+def test_the_delivery_log_is_for_superusers_and_never_shows_a_secret(
+    riverside_key, receiver, kitchen, client, alice
+):
+    subscribe(riverside_key, receiver)
+    apply_order(kitchen, seen(), Change.CREATED)
+    deliver_all()
+    alice.is_staff = True
+    alice.save()
+    client.force_login(alice)
+    assert client.get("/admin/orders/webhookdelivery/").status_code == 403
+
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw-for-tests"))
+    log = client.get("/admin/orders/webhookdelivery/")
+    endpoint = client.get(
+        f"/admin/orders/webhookendpoint/{WebhookEndpoint.objects.get().pk}/change/"
+    )
+
+    assert log.status_code == 200
+    assert f"evt_{Event.objects.get().pk}" in log.content.decode()
+    assert endpoint.status_code == 200
+    sealed = WebhookEndpoint.objects.get().secret_sealed
+    assert receiver.secret not in endpoint.content.decode()
+    assert sealed not in endpoint.content.decode()
