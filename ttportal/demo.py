@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 
 from gateways import services
-from gateways.models import Gateway, PairingAttempt, Site
+from gateways.models import ApiKey, Gateway, PairingAttempt, Site
 from orders.services import pull
 
 DEMO_SITE = "Demo Restaurant"
@@ -56,3 +56,14 @@ def ensure_paired_demo_gateway(host: str, port: int) -> Gateway:
     pull.pull_gateway(gateway.pk)
     gateway.refresh_from_db()
     return gateway
+
+
+SANDBOX_KEY_NAME = "Demo sandbox"
+
+
+def issue_sandbox_key(site: Site) -> str:
+    """A fresh write key for the demo site (keys are kept hashed, so each start shows a new one;
+    the previous demo key is revoked)."""
+    ApiKey.objects.filter(name=SANDBOX_KEY_NAME, revoked=False).update(revoked=True)
+    _, secret = ApiKey.objects.issue(SANDBOX_KEY_NAME, [site], ApiKey.Access.WRITE)
+    return secret

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from gateways.models import ApiKey, Site
@@ -40,6 +41,7 @@ def client_for(key: IssuedKey | str | None) -> APIClient:
 
 @pytest.fixture(autouse=True)
 def _no_rate_limits_unless_asked(settings: Any) -> None:
+    caches["api"].clear()
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"read": None, "write": None},

@@ -50,7 +50,8 @@ def test_list_shows_keys_without_their_secrets(site):
 
     prefix, _, private = secret.partition(".")
     assert prefix in listing
-    assert "Till 1" in listing and "active" in listing
+    assert "Till 1" in listing
+    assert "active" in listing
     assert private not in listing
 
 
@@ -61,3 +62,13 @@ def test_revoke_by_prefix_closes_the_key(site):
 
     assert client_for(secret).get("/api/v1/sites/").status_code == 401
     assert "revoked" in run("list")
+
+
+def test_the_demo_sandbox_key_works_and_replaces_the_previous_one(site):
+    from ttportal.demo import issue_sandbox_key
+
+    first = issue_sandbox_key(site)
+    second = issue_sandbox_key(site)
+
+    assert client_for(second).get("/api/v1/sites/").status_code == 200
+    assert client_for(first).get("/api/v1/sites/").status_code == 401

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from gateways.models import Site
-from ttportal.demo import ensure_paired_demo_gateway
+from ttportal.demo import ensure_paired_demo_gateway, issue_sandbox_key
 from ttportal.runner import Role, Supervisor, python
 
 
@@ -49,13 +49,20 @@ class Command(BaseCommand):
         portal_url = f"http://{options['host']}:{options['port']}/"
 
         def ready() -> None:
+            demo_site = None
             if simulator_url:
                 gateway = ensure_paired_demo_gateway("127.0.0.1", options["simulator_port"])
                 self.stdout.write(f"Demo gateway '{gateway.name}' paired ({gateway.base_url}).")
+                demo_site = gateway.site
             self.stdout.write(self.style.SUCCESS(f"TT Portal: open {portal_url}"))
-            if simulator_url:
+            if demo_site is not None:
                 self.stdout.write(f"The live board: {portal_url}board/")
                 self.stdout.write(f"Demo gateway hardware controls: {simulator_url}/_sim/")
+                self.stdout.write(f"POS API docs: {portal_url}api/v1/docs/")
+                self.stdout.write(
+                    "POS API sandbox key for the demo site (shown once): "
+                    + issue_sandbox_key(demo_site)
+                )
             self.stdout.write("Press Ctrl-C to stop.")
 
         raise SystemExit(Supervisor(roles, self.stdout.write).run(on_ready=ready))
