@@ -35,6 +35,7 @@ from django.utils import timezone
 from gateways.crypto import SealBroken
 from gateways.models import Gateway
 from gateways.services import mark_needs_pairing
+from gateways.services.identity import ANOTHER_DEVICE, has_identity, liveness_at, proves
 from orders.models import OrderRecord, PullCheckpoint
 from ttgateway.client import (
     ActiveOrder,
@@ -46,6 +47,7 @@ from ttgateway.client import (
     TokenRejected,
 )
 from ttgateway.protocol import ORDERS_MAX_LIMIT
+from ttportal.blocking import run_blocking
 
 log = logging.getLogger(__name__)
 
@@ -373,4 +375,9 @@ def _opened(
         ) from exc
     if token is None:
         raise PullFailed(f"{gateway.name} has no token: pair it again.")
+    if has_identity(gateway) and not proves(
+        gateway, run_blocking(liveness_at(gateway.host, gateway.port))
+    ):
+        # The token goes only to the device that proves to be the gateway (see identity).
+        raise GatewayUnreachable(ANOTHER_DEVICE)
     return SyncGatewayClient(gateway.base_url, token)
