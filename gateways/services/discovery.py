@@ -230,6 +230,7 @@ async def watch_lan(stop: asyncio.Event) -> None:
     """Continuous discovery for the local sites, until ``stop``."""
 
     async def on_found(found: FoundGateway) -> None:
-        await sync_to_async(record_for_local_sites)(found)
+        # Not on the shared sync thread: proving a device may wait on the network for seconds.
+        await sync_to_async(record_for_local_sites, thread_sensitive=False)(found)
 
     await browsing.watch(on_found, stop)

@@ -21,6 +21,7 @@ from gateways.models import DeviceConflict, Gateway
 from gateways.outbound import DestinationRefused, check_gateway_address
 from gateways.services.status import announce
 from ttgateway.client import GatewayClient, GatewayError, GatewayInfo
+from ttportal.blocking import run_blocking
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,24 @@ async def liveness_at(host: str, port: int) -> GatewayInfo | None:
             return await client.liveness()
         except GatewayError:
             return None
+
+
+def refusal_is_the_gateways(gateway: Gateway) -> bool:
+    """Whether a token refusal just seen at the gateway's address came from the gateway.
+
+    A gateway whose identity is not recorded yet is trusted at its address (as before identities
+    were kept). Otherwise the device there must prove it; one that cannot is recorded as a
+    conflict, and a device gone silent proves nothing either way: nothing is revoked on it.
+    """
+    if not has_identity(gateway):
+        return True
+    info = run_blocking(liveness_at(gateway.host, gateway.port))
+    if info is None:
+        return False
+    if proves(gateway, info):
+        return True
+    record_conflict(gateway, gateway.host, gateway.port, info)
+    return False
 
 
 def said(info: GatewayInfo | None) -> str:

@@ -69,12 +69,26 @@ def set_status(gateway: Gateway, status: Gateway.Status, detail: str = "") -> bo
     return True
 
 
-@transaction.atomic
 def mark_needs_pairing(gateway: Gateway, reason: str = "") -> bool:
     """The gateway refused our token: stop using it and ask a person to pair again.
 
+    Only when the device at its address proves to be the gateway: a refusal from another
+    device (an address handed over by DHCP) revokes nothing and is recorded as a conflict.
     Never retried in a loop: nothing uses a gateway in this state until it is paired anew.
     """
+    # Imported here: the identity rules announce through this module.
+    from gateways.services.identity import refusal_is_the_gateways
+
+    if not refusal_is_the_gateways(gateway):
+        log.warning(
+            "gateway %s: token refused by a device that is not it; nothing revoked", gateway.pk
+        )
+        return False
+    return _revoke(gateway, reason)
+
+
+@transaction.atomic
+def _revoke(gateway: Gateway, reason: str) -> bool:
     hold_event_writer_lock()  # before the rows below: set_status will write an event
     gateway.tokens.filter(revoked__isnull=True).update(revoked=timezone.now())
     gateway.last_error = NEEDS_PAIRING_MESSAGE

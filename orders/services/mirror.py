@@ -6,13 +6,14 @@ too, so the mirror changes in one place only, whoever caused the change.
 
 from __future__ import annotations
 
+import logging
 import uuid as uuidlib
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from gateways.models import Gateway
@@ -24,6 +25,8 @@ from ttgateway.client import ActiveOrder as GatewayOrder
 from ttgateway.protocol import OrderState
 from ttportal.eventlock import hold_event_writer_lock
 from ttportal.realtime import publish_on_commit, site_group
+
+log = logging.getLogger(__name__)
 
 
 class Change(StrEnum):
@@ -174,7 +177,16 @@ def apply_snapshot(gateway: Gateway, orders: Iterable[GatewayOrder]) -> tuple[in
     hold_event_writer_lock()  # first, before any row lock (see ttportal.eventlock)
     present = [o for o in orders if o.state is not OrderState.CLEARED]
     for seen in present:
-        _upsert(gateway, seen, Change.SNAPSHOT)
+        try:
+            with transaction.atomic():  # a savepoint: one order the database refuses is skipped
+                _upsert(gateway, seen, Change.SNAPSHOT)
+        except DatabaseError as exc:
+            log.warning(
+                "gateway %s: order %s skipped from the snapshot: %s",
+                gateway.pk,
+                seen.uuid,
+                type(exc).__name__,
+            )
     keep = {uuidlib.UUID(o.uuid) for o in present}
     ghosts = set(ActiveOrder.objects.filter(gateway=gateway).values_list("uuid", flat=True)) - keep
     return len(present), _remove(

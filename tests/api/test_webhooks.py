@@ -387,10 +387,10 @@ def test_a_retried_creation_makes_one_endpoint_and_keeps_no_secret_in_clear(
 ):
     plugin = client_for(riverside_key)
     body = {"url": receiver.url}
-    headers = {"HTTP_IDEMPOTENCY_KEY": "3b8e0c1e-create-hook"}
+    headers = {"Idempotency-Key": "3b8e0c1e-create-hook"}
 
-    first = plugin.post("/api/v1/webhooks/", body, format="json", **headers)
-    again = plugin.post("/api/v1/webhooks/", body, format="json", **headers)
+    first = plugin.post("/api/v1/webhooks/", body, format="json", headers=headers)
+    again = plugin.post("/api/v1/webhooks/", body, format="json", headers=headers)
 
     assert (first.status_code, again.status_code) == (201, 201)
     assert again["Idempotent-Replayed"] == "true"

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
 
-from gateways import services
+from gateways import browsing, services
 from gateways.browsing import FoundGateway
 from gateways.models import Gateway
 from gateways.services.discovery import Found
@@ -18,12 +19,30 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def announced() -> Iterator[ThreadedSimulator]:
-    """A simulated gateway announcing itself with mDNS, on loopback only."""
+def announced(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadedSimulator]:
+    """A simulated gateway announcing itself with mDNS, on loopback only.
+
+    Other simulators may announce on this machine's loopback too (a demo, another test run):
+    discovery here sees only this one, told apart by its port (unique on the machine).
+    """
     config = SimulatorConfig(
         host="127.0.0.1", port=0, name="Patio Gateway", mdns=True, mdns_interfaces=["127.0.0.1"]
     )
     with ThreadedSimulator(config) as sim:
+        browse, watch = browsing.browse, browsing.watch
+
+        async def only_ours(seconds: float | None = None) -> list[FoundGateway]:
+            return [found for found in await browse(seconds) if found.port == sim.port]
+
+        async def watch_ours(on_found: Any, stop: asyncio.Event) -> None:
+            async def filtered(found: FoundGateway) -> None:
+                if found.port == sim.port:
+                    await on_found(found)
+
+            await watch(filtered, stop)
+
+        monkeypatch.setattr(browsing, "browse", only_ours)
+        monkeypatch.setattr(browsing, "watch", watch_ours)
         yield sim
 
 

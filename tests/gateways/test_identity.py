@@ -140,3 +140,37 @@ def test_a_manager_and_an_admin_see_the_conflict(
     assert "Another device" in page
     assert f"{impostor.host}:{impostor.port}" in page
     assert f"{impostor.host}:{impostor.port}" in admin or str(impostor.port) in admin
+
+
+def test_a_token_refusal_from_another_device_revokes_nothing(paired_gateway, impostor):
+    Gateway.objects.filter(pk=paired_gateway.pk).update(port=impostor.port)
+    paired_gateway.refresh_from_db()
+
+    assert not services.mark_needs_pairing(paired_gateway, "a board command: Invalid token.")
+
+    paired_gateway.refresh_from_db()
+    assert paired_gateway.status == Gateway.Status.ONLINE
+    assert paired_gateway.current_token() is not None
+    assert DeviceConflict.objects.filter(gateway=paired_gateway).exists()
+
+
+def test_a_token_refusal_from_the_gateway_itself_still_asks_for_pairing(paired_gateway, sim):
+    assert services.mark_needs_pairing(paired_gateway, "a board command: Invalid token.")
+
+    paired_gateway.refresh_from_db()
+    assert paired_gateway.status == Gateway.Status.NEEDS_PAIRING
+    assert paired_gateway.current_token() is None
+
+
+def test_the_history_pull_sends_no_token_to_another_device(paired_gateway, impostor):
+    from orders.services import pull
+    from orders.services.pull import Outcome
+
+    Gateway.objects.filter(pk=paired_gateway.pk).update(port=impostor.port)
+
+    result = pull.pull_gateway(paired_gateway.pk)
+
+    paired_gateway.refresh_from_db()
+    assert result.outcome == Outcome.FAILED
+    assert "Another device" in result.error
+    assert paired_gateway.status != Gateway.Status.NEEDS_PAIRING

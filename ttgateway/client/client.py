@@ -256,9 +256,9 @@ class GatewayClient:
                 if record.uuid not in seen:
                     seen.add(record.uuid)
                     yield record
-            if len(page.items) < page_size:
+            if page.size < page_size:
                 return
-            offset += len(page.items)
+            offset += page.size
 
     async def order(self, uuid: str) -> OrderSummary:
         """One history record by uuid; :class:`OrderNotFound` if unknown or purged."""

@@ -30,6 +30,7 @@ from ttgateway.client.errors import (
     GatewayError,
     GatewayTimeout,
     GatewayUnreachable,
+    MalformedResponse,
     TokenRejected,
 )
 from ttgateway.client.models import ORDER_EVENT_TYPES, Event, OrderEvent, Snapshot
@@ -184,7 +185,12 @@ class EventStream:
             self._snapshot_seen = True
             return Snapshot.from_wire(data)
         if event_type in ORDER_EVENT_TYPES:
-            return OrderEvent.from_wire(data, event_type)
+            try:
+                return OrderEvent.from_wire(data, event_type)
+            except MalformedResponse as exc:
+                # One order the portal cannot hold must not end the stream for all the others.
+                log.warning("gateway event skipped: %s", exc.message)
+                return None
         return None
 
     def _ended(self, msg: aiohttp.WSMessage) -> GatewayUnreachable | TokenRejected:
