@@ -202,7 +202,7 @@ def claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
     )
     if not claimed:
         return None
-    return WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
+    return WebhookDelivery.objects.select_related("endpoint__api_key", "event").get(pk=delivery_id)
 
 
 def signed_request(delivery: WebhookDelivery, now: datetime) -> tuple[str, dict[str, str]]:
@@ -225,8 +225,10 @@ def attempt(delivery_id: int) -> str:
     delivery = claim(delivery_id, now)
     if delivery is None:
         return "skipped"
-    if not delivery.endpoint.enabled:
-        _settle(delivery, WebhookDelivery.State.CANCELLED, Answer(None, "endpoint disabled"))
+    key = delivery.endpoint.api_key
+    if not delivery.endpoint.enabled or key.revoked or key.has_expired:
+        reason = "endpoint disabled" if not delivery.endpoint.enabled else "API key revoked"
+        _settle(delivery, WebhookDelivery.State.CANCELLED, Answer(None, reason))
         return "cancelled"
     try:
         body, headers = signed_request(delivery, now)

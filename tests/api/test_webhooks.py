@@ -288,6 +288,20 @@ def test_a_410_disables_the_endpoint_and_nothing_more_is_sent(riverside_key, rec
     assert WebhookDelivery.objects.get().state == WebhookDelivery.State.CANCELLED
 
 
+def test_nothing_more_is_sent_for_a_revoked_key(riverside_key, receiver, kitchen):
+    subscribe(riverside_key, receiver)
+    apply_order(kitchen, seen(UUID_A, "1"), Change.CREATED)
+    webhooks.enqueue_deliveries(Event.objects.get().pk)
+    type(riverside_key.model).objects.filter(pk=riverside_key.model.pk).update(revoked=True)
+
+    outcome = webhooks.attempt(WebhookDelivery.objects.get().pk)
+    apply_order(kitchen, seen(UUID_B, "2"), Change.CREATED)
+    deliver_all()
+
+    assert outcome == "cancelled"
+    assert receiver.requests == []
+
+
 def test_a_redirect_is_not_followed(riverside_key, receiver, kitchen, settings):
     settings.TTPORTAL_WEBHOOK_RETRY_SCHEDULE = [0.0]  # one attempt only
     subscribe(riverside_key, receiver)
