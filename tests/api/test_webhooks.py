@@ -238,6 +238,20 @@ def test_each_request_is_signed_per_standard_webhooks(riverside_key, receiver, k
     assert WebhookDelivery.objects.get().state == WebhookDelivery.State.DELIVERED
 
 
+def test_a_url_by_name_is_dialled_at_the_address_the_rule_checked(
+    riverside_key, receiver, kitchen
+):
+    plugin = client_for(riverside_key)
+    by_name = receiver.url.replace("127.0.0.1", "localhost")
+    made = plugin.post("/api/v1/webhooks/", {"url": by_name}, format="json")
+    receiver.secret = made.json()["secret"]
+    apply_order(kitchen, seen(), Change.CREATED)
+
+    deliver_all()
+
+    assert [r.verified for r in receiver.delivered()] == [True]
+
+
 def test_a_wrong_secret_does_not_verify(riverside_key, receiver, kitchen):
     subscribe(riverside_key, receiver)
     receiver.secret = webhooks.new_secret()  # the receiver holds another endpoint's secret
