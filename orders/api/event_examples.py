@@ -59,4 +59,8 @@ ENDPOINT_REQUEST = OpenApiExample(
     },
     request_only=True,
 )
-PUSH = OpenApiExample("An order reached its table", value=ORDER_EVENT, request_only=True)
+PUSH = OpenApiExample(
+    "An order reached its table",
+    value={**ORDER_EVENT, "timestamp": ORDER_EVENT["occurred_at"]},
+    request_only=True,
+)

@@ -111,6 +111,7 @@ EVENT_WEBHOOK = OpenApiWebhook(
                 "id": serializers.IntegerField(),
                 "type": serializers.ChoiceField(choices=Event.Type.choices),
                 "occurred_at": serializers.DateTimeField(),
+                "timestamp": serializers.DateTimeField(help_text="The same as occurred_at."),
                 "site": serializers.IntegerField(),
                 "gateway": serializers.IntegerField(),
                 "data": serializers.DictField(),

@@ -207,7 +207,10 @@ def claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
 
 def signed_request(delivery: WebhookDelivery, now: datetime) -> tuple[str, dict[str, str]]:
     """The body and the Standard Webhooks headers of one attempt."""
-    body = json.dumps(event_payload(delivery.event), separators=(",", ":"))
+    event = event_payload(delivery.event)
+    # Standard Webhooks' payload structure is {type, timestamp, data}: the event has the first
+    # and the last, and ``timestamp`` (the event's time, not the attempt's) is added.
+    body = json.dumps({**event, "timestamp": event["occurred_at"]}, separators=(",", ":"))
     secret = crypto.unseal(delivery.endpoint.secret_sealed)
     stamp = now.astimezone(UTC)
     return body, {

@@ -235,12 +235,11 @@ def test_each_request_is_signed_per_standard_webhooks(riverside_key, receiver, k
     assert request.headers["webhook-signature"].startswith("v1,")
     body = Webhook(receiver.secret).verify(request.body, request.headers)
     assert (body["id"], body["type"], body["data"]["number"]) == (event.pk, "order.created", "12")
+    assert body["timestamp"] == body["occurred_at"]
     assert WebhookDelivery.objects.get().state == WebhookDelivery.State.DELIVERED
 
 
-def test_a_url_by_name_is_dialled_at_the_address_the_rule_checked(
-    riverside_key, receiver, kitchen
-):
+def test_a_url_by_name_is_dialled_at_the_address_the_rule_checked(riverside_key, receiver, kitchen):
     plugin = client_for(riverside_key)
     by_name = receiver.url.replace("127.0.0.1", "localhost")
     made = plugin.post("/api/v1/webhooks/", {"url": by_name}, format="json")
