@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiExample
 ORDER_EVENT = {
     "id": 1042,
     "type": "order.located",
-    "occurred_at": "2026-12-03T12:04:05.120000+00:00",
+    "occurred_at": "2026-12-03T12:04:05.120000Z",
     "site": 1,
     "gateway": 1,
     "data": {
@@ -17,7 +17,7 @@ ORDER_EVENT = {
         "table": "7",
         "state": "located",
         "paged": False,
-        "started_at": "2026-12-03T12:01:00+00:00",
+        "started_at": "2026-12-03T12:01:00Z",
         "located_at": "2026-12-03T12:04:05Z",
         "elapsed_seconds": 185,
         "gateway": 1,

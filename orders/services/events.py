@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from rest_framework import serializers
 
 from gateways.api.serializers import GatewaySerializer
 from gateways.models import Gateway
@@ -36,6 +37,10 @@ GATEWAY_EVENT_TYPES = {
     Gateway.Status.OFFLINE: Event.Type.GATEWAY_OFFLINE,
     Gateway.Status.NEEDS_PAIRING: Event.Type.GATEWAY_NEEDS_PAIRING,
 }
+
+
+# Times written as everywhere else in the API (``...Z``).
+_WHEN = serializers.DateTimeField()
 
 
 def events_group(site_id: int) -> str:
@@ -63,7 +68,7 @@ def event_payload(event: Event) -> dict[str, Any]:
     return {
         "id": event.pk,
         "type": event.type,
-        "occurred_at": event.occurred_at.isoformat(),
+        "occurred_at": _WHEN.to_representation(event.occurred_at),
         "site": event.site_id,
         "gateway": event.gateway_id,
         "data": event.data,
