@@ -56,7 +56,12 @@ def gateway_for(request: Request, pk: int, *, acting: bool = False) -> Gateway:
     gateway = get_object_or_404(
         Gateway.objects.filter(site__in=visible_sites(request)).select_related("site"), pk=pk
     )
-    if acting and not actable_sites(request).filter(pk=gateway.site_id).exists():
+    # A key acts wherever it sees (a read-only key was refused already); a person must manage.
+    if (
+        acting
+        and request_key(request) is None
+        and not actable_sites(request).filter(pk=gateway.site_id).exists()
+    ):
         raise PermissionDenied(NOT_A_MANAGER)
     return gateway
 

@@ -8,6 +8,7 @@ back as an :class:`Outcome` with the gateway's message.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -92,7 +93,27 @@ def _client(gateway: Gateway) -> SyncGatewayClient:
             if gateway.status != Gateway.Status.NEEDS_PAIRING
             else f"{gateway.name} refused the portal's token: pair it again."
         )
-    return SyncGatewayClient(gateway.base_url, token, timeout=COMMAND_TIMEOUT_SECONDS)
+    return _shared_client(gateway.base_url, token)
+
+
+# One client per gateway address and token, kept by the process: a command reuses its loop
+# thread and keep-alive connection instead of starting both, and closing them, every time (that
+# was a third of a command's time). A re-paired or moved gateway gets a new client; the oldest
+# are closed beyond the cap.
+_CLIENTS: dict[tuple[str, str], SyncGatewayClient] = {}
+_CLIENTS_LOCK = threading.Lock()
+MAX_CLIENTS = 64
+
+
+def _shared_client(base_url: str, token: str) -> SyncGatewayClient:
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get((base_url, token))
+        if client is None:
+            while len(_CLIENTS) >= MAX_CLIENTS:
+                _CLIENTS.pop(next(iter(_CLIENTS))).close()
+            client = SyncGatewayClient(base_url, token, timeout=COMMAND_TIMEOUT_SECONDS)
+            _CLIENTS[(base_url, token)] = client
+        return client
 
 
 def _run(
@@ -106,8 +127,7 @@ def _run(
 ) -> Outcome:
     """Call the gateway, turn its answer or refusal into an Outcome, and audit it."""
     try:
-        with _client(gateway) as client:
-            outcome = done(call(client))
+        outcome = done(call(_client(gateway)))
     except GatewayNotReady as exc:
         outcome = Outcome(False, str(exc), result=AuditEntry.Result.REFUSED)
     except TokenRejected as exc:
