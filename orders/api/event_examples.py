@@ -64,3 +64,6 @@ PUSH = OpenApiExample(
     value={**ORDER_EVENT, "timestamp": ORDER_EVENT["occurred_at"]},
     request_only=True,
 )
+ENDPOINT_ENABLE = OpenApiExample(
+    "Enable it again after a 410", value={"enabled": True}, request_only=True
+)

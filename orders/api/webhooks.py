@@ -76,10 +76,15 @@ def _invalid(exc: webhooks.InvalidWebhook) -> serializers.ValidationError:
     retrieve=extend_schema(
         operation_id="webhooks_retrieve", summary="One endpoint", examples=[event_examples.ENDPOINT]
     ),
-    update=extend_schema(operation_id="webhooks_update", summary="Replace an endpoint"),
+    update=extend_schema(
+        operation_id="webhooks_update",
+        summary="Replace an endpoint",
+        examples=[event_examples.ENDPOINT_REQUEST, event_examples.ENDPOINT],
+    ),
     partial_update=extend_schema(
         operation_id="webhooks_partial_update",
         summary="Change an endpoint (enable it again after a 410)",
+        examples=[event_examples.ENDPOINT_ENABLE, event_examples.ENDPOINT],
     ),
     destroy=extend_schema(operation_id="webhooks_destroy", summary="Delete an endpoint"),
 )
