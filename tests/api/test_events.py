@@ -328,3 +328,48 @@ def test_a_cursor_that_is_not_a_number_is_a_problem(riverside):
 
 def test_the_feed_needs_a_key(kitchen, client):
     assert client.get("/api/v1/events/").status_code == 401
+
+
+def test_the_mirror_s_racing_writers_never_deadlock_and_every_change_is_told(racing_site):
+    """A relay snapshot, notifications and a status move race on one gateway (the lock comes
+    before any row lock, so no two of them wait on each other)."""
+    gateway = racing_site
+    errors: list[BaseException] = []
+
+    def run(work: Callable[[], object]) -> threading.Thread:
+        def guarded() -> None:
+            try:
+                for _ in range(10):
+                    work()
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=guarded, daemon=True)
+        thread.start()
+        return thread
+
+    both = [seen(UUID_A, "1"), seen(UUID_B, "2")]
+    threads = [
+        run(lambda: apply_snapshot(gateway, both)),
+        run(
+            lambda: apply_order(
+                gateway, seen(UUID_A, "1", OrderState.LOCATED, "3"), Change.MODIFIED
+            )
+        ),
+        run(lambda: remove_order(gateway, UUID_B)),
+        run(
+            lambda: (
+                set_status(gateway, Gateway.Status.ONLINE)
+                or set_status(gateway, Gateway.Status.OFFLINE)
+            )
+        ),
+    ]
+    for thread in threads:
+        thread.join(60)
+
+    assert errors == []
+    ids = list(Event.objects.order_by("id").values_list("id", flat=True))
+    assert ids == sorted(set(ids))
+    assert Event.objects.filter(type="gateway.offline").exists()
