@@ -80,6 +80,15 @@ def mirrored(gateway: Gateway, identifier: str) -> ActiveOrder | None:
     return orders.filter(**{field: identifier}).first()
 
 
+def order_name(gateway: Gateway, identifier: str) -> str:
+    """The number to command an order by: a uuid the mirror knows becomes its number (the
+    audit trail reads numbers); anything else goes to the gateway as it is."""
+    if not UUID_RE.match(identifier):
+        return identifier
+    known = mirrored(gateway, identifier)
+    return known.name if known is not None else identifier
+
+
 def order_body(order: ActiveOrder | None) -> dict[str, Any] | None:
     return None if order is None else dict(ActiveOrderSerializer(order).data)
 
@@ -160,8 +169,7 @@ class OrderDetail(APIView):
     def delete(self, request: Request, gateway_id: int, order: str) -> Response:
         identifier = order_identifier(order)
         gateway = gateway_for(request, gateway_id, acting=True)
-        known = mirrored(gateway, identifier)
-        name = known.name if known is not None else identifier
+        name = order_name(gateway, identifier)
         return answered(
             gateway, commands.delete_order(gateway, actor_for(request), name), "cleared"
         )
@@ -175,8 +183,7 @@ class OrderPage(APIView):
     def post(self, request: Request, gateway_id: int, order: str) -> Response:
         identifier = order_identifier(order)
         gateway = gateway_for(request, gateway_id, acting=True)
-        known = mirrored(gateway, identifier)
-        name = known.name if known is not None else identifier
+        name = order_name(gateway, identifier)
         return answered(gateway, commands.page_order(gateway, actor_for(request), name), "paged")
 
 

@@ -87,10 +87,48 @@ COMMANDS = {
 }
 
 
-def problem_response(description: str, retry: bool) -> dict[str, Any]:
+# One example problem per status (the first code of each row of docs/api.md's table).
+EXAMPLE_CODES = {
+    "400": ("validation_error", "Invalid order name. Must be a positive integer."),
+    "401": ("not_authenticated", "Authentication credentials were not provided."),
+    "403": ("read_only_key", "This API key is read-only: it cannot change orders."),
+    "404": ("not_found", "No Gateway matches the given query."),
+    "405": ("method_not_allowed", 'Method "PUT" not allowed.'),
+    "406": ("not_acceptable", "Could not satisfy the request Accept header."),
+    "409": ("gateway_needs_pairing", "Kitchen refused the portal's token: pair it again."),
+    "415": ("unsupported_media_type", 'Unsupported media type "text/plain" in request.'),
+    "422": ("idempotency_key_reused", "This Idempotency-Key was sent with another request."),
+    "429": ("throttled", "Request was throttled. Expected available in 12 seconds."),
+    "502": ("gateway_error", "Kitchen answered in a way the portal cannot read."),
+    "503": ("gateway_offline", "Kitchen did not answer (timed out). Nothing was changed."),
+}
+
+
+def problem_example(status_code: str) -> dict[str, Any]:
+    code, detail = EXAMPLE_CODES[status_code]
+    example: dict[str, Any] = {
+        "type": f"{TYPE_PREFIX}{code}",
+        "title": TITLES[code],
+        "status": int(status_code),
+        "detail": detail,
+        "code": code,
+    }
+    if code == "validation_error":
+        example["errors"] = {"number": [detail]}
+    if code == "gateway_needs_pairing":
+        example["gateway"] = {"returnCode": -2, "message": "Invalid token."}
+    return example
+
+
+def problem_response(status_code: str, description: str, retry: bool) -> dict[str, Any]:
     response: dict[str, Any] = {
         "description": description,
-        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        "content": {
+            PROBLEM_CONTENT_TYPE: {
+                "schema": {"$ref": "#/components/schemas/Problem"},
+                "example": problem_example(status_code),
+            }
+        },
     }
     if retry:
         response["headers"] = RETRY_AFTER
@@ -119,7 +157,7 @@ def add_problems(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             extra = {**COMMON, **(COMMANDS if acting else {})}
             responses = operation.setdefault("responses", {})
             for status_code, (description, retry) in extra.items():
-                responses.setdefault(status_code, problem_response(description, retry))
+                responses.setdefault(status_code, problem_response(status_code, description, retry))
             if acting:
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
                 for status_code, response in responses.items():
