@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -21,6 +23,7 @@ from gateways.models import (
     Site,
     StatusChange,
 )
+from gateways.outbound import DestinationRefused, check_gateway_address
 
 
 class SiteScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -114,8 +117,26 @@ class DeviceConflictAdmin(SiteScopedAdmin):
         return False  # recorded by the portal only
 
 
+class GatewayAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    """An address typed in the admin obeys the same outbound rule as "add by address"."""
+
+    class Meta:
+        model = Gateway
+        fields = ["site", "name", "service_name", "host", "port"]
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if {"host", "port"} & set(self.changed_data) and data.get("host") and data.get("port"):
+            try:
+                check_gateway_address(data["host"], data["port"])
+            except DestinationRefused as refused:
+                raise ValidationError(str(refused)) from None
+        return data
+
+
 @admin.register(Gateway)
 class GatewayAdmin(SiteScopedAdmin):
+    form = GatewayAdminForm
     list_display = ["name", "site", "status", "host", "port", "last_seen", "firmware"]
     list_filter = ["status", "site"]
     search_fields = ["name", "service_name", "host"]

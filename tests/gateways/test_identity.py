@@ -174,3 +174,28 @@ def test_the_history_pull_sends_no_token_to_another_device(paired_gateway, impos
     assert result.outcome == Outcome.FAILED
     assert "Another device" in result.error
     assert paired_gateway.status != Gateway.Status.NEEDS_PAIRING
+
+
+def test_an_address_typed_in_the_admin_obeys_the_outbound_rule(admin_client, gateway, settings):
+    settings.TTPORTAL_GATEWAY_NETWORKS = ["10.0.0.0/8"]
+    url = f"/admin/gateways/gateway/{gateway.pk}/change/"
+    form = {
+        "site": gateway.site_id,
+        "name": gateway.name,
+        "service_name": "",
+        "host": "169.254.169.254",
+        "port": 80,
+        "tokens-TOTAL_FORMS": 0,
+        "tokens-INITIAL_FORMS": 0,
+        "conflicts-TOTAL_FORMS": 0,
+        "conflicts-INITIAL_FORMS": 0,
+        "status_changes-TOTAL_FORMS": 0,
+        "status_changes-INITIAL_FORMS": 0,
+    }
+
+    response = admin_client.post(url, form)
+
+    assert response.status_code == 200  # the form again, with the refusal
+    assert "can&#x27;t be used for a gateway" in response.content.decode()
+    gateway.refresh_from_db()
+    assert gateway.host != "169.254.169.254"
