@@ -97,6 +97,7 @@ def scratch_database() -> Iterator[None]:
         os.environ["DATABASE_URL"] = f"postgres://postgres@{HOST}:5432/{DB_NAME}"
         os.environ["DJANGO_SETTINGS_MODULE"] = "ttportal.settings"
         os.environ.setdefault("TTPORTAL_LOG_LEVEL", "WARNING")
+        os.environ["TTPORTAL_GATEWAY_NETWORKS"] = "127.0.0.0/8"  # its simulators are on loopback
         import django
         from django.core.management import call_command
 

@@ -280,6 +280,7 @@ def portal_environment(data_dir: Path) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "ttportal.settings"
     os.environ["TTPORTAL_DATA_DIR"] = str(data_dir)
     os.environ["TTPORTAL_DISCOVERY_INTERFACES"] = HOST  # no multicast beyond this machine
+    os.environ["TTPORTAL_GATEWAY_NETWORKS"] = "127.0.0.0/8"  # its simulators are on loopback
     os.environ.setdefault("TTPORTAL_LOG_LEVEL", "WARNING")
     for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
         os.environ.pop(name, None)  # the single box: SQLite, in-memory layer and broker

@@ -148,6 +148,11 @@ class Gateway(models.Model):
     )
     model = models.CharField(max_length=64, blank=True)
     firmware = models.CharField(max_length=64, blank=True)
+    # Who the device said it was (GET /api/v2) when it was paired: a name is only an
+    # announcement anyone on the LAN can make, so the token goes only where the device
+    # answering gives this serial (see gateways.services.identity).
+    serial = models.CharField(max_length=64, blank=True)
+    device_name = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNPAIRED)
     status_changed = models.DateTimeField(default=timezone.now)
     reachable = models.BooleanField(default=False)
@@ -174,6 +179,11 @@ class Gateway(models.Model):
                 condition=~Q(service_name=""),
                 name="one_gateway_per_service_name_per_site",
             ),
+            # One device, one record: the same address under two sites would let a manager
+            # of one see (and act on) the other's gateway.
+            models.UniqueConstraint(
+                fields=["host", "port"], condition=~Q(host=""), name="gateway_unique_address"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -199,6 +209,33 @@ class Gateway(models.Model):
     def token_check_due(self, now: datetime) -> bool:
         interval = timedelta(seconds=settings.TTPORTAL_TOKEN_CHECK_SECONDS)
         return self.token_checked is None or now - self.token_checked >= interval
+
+
+class DeviceConflict(models.Model):
+    """Another device answered for a known gateway (the same mDNS name, or at its address) but
+    could not prove to be it. Recorded and shown to admins, never applied: the gateway keeps
+    its address and its token is never sent there."""
+
+    gateway = models.ForeignKey(Gateway, on_delete=models.CASCADE, related_name="conflicts")
+    host = models.CharField(max_length=255)
+    port = models.PositiveIntegerField()
+    said = models.CharField(
+        max_length=300, blank=True, help_text="What the device said about itself, if anything."
+    )
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    times = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-last_seen", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "host", "port"], name="one_conflict_per_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"another device at {self.host}:{self.port} for {self.gateway.name}"
 
 
 class StatusChange(models.Model):

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 
 from gateways.admin import SiteScopedAdmin
 from gateways.models import Gateway
+from orders import admin_webhooks  # noqa: F401 - registers the webhooks' admin
 from orders.models import ActiveOrder, AuditEntry, OrderRecord, PullCheckpoint
 from orders.services import commands
 from orders.services.commands import Actor, Outcome

@@ -10,7 +10,18 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from gateways.models import Gateway
+from orders.event_models import Event, WebhookDelivery, WebhookEndpoint
 from ttgateway.protocol import OrderState, OrderType
+
+__all__ = [
+    "ActiveOrder",
+    "AuditEntry",
+    "Event",
+    "OrderRecord",
+    "PullCheckpoint",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]
 
 # An order this close to its site's delivery target is "near": time to look at it.
 NEAR_TARGET_SHARE = 0.8
@@ -44,6 +55,8 @@ class ActiveOrder(models.Model):
     located_seen = models.DateTimeField(null=True, blank=True)
     paged_seen = models.DateTimeField(null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)
+    # Counts the changes plugins were told of (events), so they can drop a stale one.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["created", "name"]

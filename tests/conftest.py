@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from django.conf import settings
 
 from tests import network_guard
 from tests.loopback import free_port
@@ -20,6 +21,14 @@ from ttgateway.simulator import Simulator, SimulatorConfig
 pytest_plugins = ["tests.portal_fixtures"]
 
 network_guard.install()
+
+# The tests' gateways and webhooks all live on loopback, which gateways.outbound refuses by
+# default: open it here, for this process and for the portal processes the tests start.
+LOOPBACK_NETWORKS = ["127.0.0.0/8", "::1/128"]
+os.environ["TTPORTAL_GATEWAY_NETWORKS"] = ",".join(LOOPBACK_NETWORKS)
+os.environ["TTPORTAL_WEBHOOK_NETWORKS"] = ",".join(LOOPBACK_NETWORKS)
+settings.TTPORTAL_GATEWAY_NETWORKS = LOOPBACK_NETWORKS
+settings.TTPORTAL_WEBHOOK_NETWORKS = LOOPBACK_NETWORKS
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

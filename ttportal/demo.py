@@ -24,7 +24,8 @@ def ensure_paired_demo_gateway(host: str, port: int) -> Gateway:
     except NeverHappened:
         raise RuntimeError(f"the demo gateway at {url} did not start") from None
     site, _ = Site.objects.get_or_create(name=DEMO_SITE, defaults={"target_seconds": 300})
-    gateway = Gateway.objects.filter(site=site, host=host, port=port).first()
+    # Wherever it was filed (discovery may have found it first): one address, one gateway.
+    gateway = Gateway.objects.filter(host=host, port=port).first()
     if gateway is None:
         gateway = services.add_by_address(site, host, port)
     if gateway.is_paired:

@@ -276,6 +276,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "WEBHOOKS": ["orders.api.events.EVENT_WEBHOOK"],
+    "ENUM_NAME_OVERRIDES": {
+        "EventType": "orders.event_models.Event.Type",
+        "OrderType": ["on_premises", "to_go"],
+    },
 }
 # Answers to POST and DELETE with an Idempotency-Key are kept this long (IETF draft, Stripe).
 TTPORTAL_IDEMPOTENCY_HOURS = env_float("TTPORTAL_IDEMPOTENCY_HOURS", 24.0)
@@ -303,6 +308,16 @@ if not TTPORTAL_TOKEN_KEYS:
 # 127.0.0.1 so nothing is multicast beyond this machine.
 TTPORTAL_DISCOVERY_INTERFACES = env_list("TTPORTAL_DISCOVERY_INTERFACES", ["all"])
 TTPORTAL_DISCOVERY_SECONDS = env_float("TTPORTAL_DISCOVERY_SECONDS", 3.0)
+
+# The networks the portal may dial gateways on (comma-separated CIDRs); every address a gateway's
+# name resolves to must lie in one (gateways.outbound). The private LAN ranges by default;
+# tests and the demo add loopback (127.0.0.0/8). Webhooks reach only public addresses, plus
+# these networks (empty by default).
+TTPORTAL_GATEWAY_NETWORKS = env_list(
+    "TTPORTAL_GATEWAY_NETWORKS",
+    ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "fe80::/10"],
+)
+TTPORTAL_WEBHOOK_NETWORKS = env_list("TTPORTAL_WEBHOOK_NETWORKS", [])
 
 # Pairing polls the token endpoint this often, for as long as the button's window lasts.
 TTPORTAL_PAIRING_SECONDS = env_float("TTPORTAL_PAIRING_SECONDS", 120.0)
@@ -361,3 +376,32 @@ CELERY_BEAT_SCHEDULE["pull-order-history"] = {
     "schedule": TTPORTAL_PULL_EVERY_SECONDS,
     "options": {"expires": TTPORTAL_PULL_EVERY_SECONDS},
 }
+
+# The event log plugins read (GET /api/v1/events/): kept this many days, then purged daily.
+TTPORTAL_EVENT_RETENTION_DAYS = env_int("TTPORTAL_EVENT_RETENTION_DAYS", 30)
+CELERY_BEAT_SCHEDULE["purge-old-events"] = {
+    "task": "orders.tasks.purge_old_events",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}
+
+# Webhooks (orders.services.webhooks): Standard Webhooks 1.0's retry schedule, in seconds
+# before each attempt (immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about three days;
+# jittered); each attempt's time limit; overdue attempts (a lost task) are handed out again.
+TTPORTAL_WEBHOOK_RETRY_SCHEDULE = [
+    float(s)
+    for s in env_list(
+        "TTPORTAL_WEBHOOK_RETRY_SCHEDULE",
+        ["0", "5", "300", "1800", "7200", "18000", "36000", "36000"],
+    )
+]
+TTPORTAL_WEBHOOK_TIMEOUT_SECONDS = env_float("TTPORTAL_WEBHOOK_TIMEOUT_SECONDS", 10.0)
+TTPORTAL_WEBHOOK_SWEEP_SECONDS = env_float("TTPORTAL_WEBHOOK_SWEEP_SECONDS", 60.0)
+CELERY_BEAT_SCHEDULE["send-due-webhooks"] = {
+    "task": "orders.tasks.send_due_webhooks",
+    "schedule": TTPORTAL_WEBHOOK_SWEEP_SECONDS,
+    "options": {"expires": TTPORTAL_WEBHOOK_SWEEP_SECONDS},
+}
+
+# The event stream (/api/v1/stream) waits this long for a first {"token": ...} message.
+TTPORTAL_STREAM_AUTH_SECONDS = env_float("TTPORTAL_STREAM_AUTH_SECONDS", 5.0)

@@ -10,6 +10,7 @@ from ttportal.api.views import not_found
 urlpatterns = [
     path("", include("gateways.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("orders.api.event_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: no inline script, strict CSP works.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -29,6 +29,7 @@ class CannedGateway:
         self.reply: Reply = (200, {"status": 200, "returnCode": 0})
         self.handler: Callable[[web.Request], Awaitable[Reply]] | None = None
         self.websocket: Callable[[web.WebSocketResponse], Awaitable[None]] | None = None
+        self.stream: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
         self.autoping = True
         self.requests: list[web.Request] = []
         self._runner: web.AppRunner | None = None
@@ -60,6 +61,8 @@ class CannedGateway:
             await ws.prepare(request)
             await self.websocket(ws)
             return ws
+        if self.stream is not None:
+            return await self.stream(request)
         status, body = await self.handler(request) if self.handler else self.reply
         if isinstance(body, str):
             return web.Response(status=status, text=body, content_type="text/html")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from contextlib import asynccontextmanager
 
 import pytest
@@ -231,3 +232,26 @@ async def test_a_gateway_that_takes_the_token_but_sends_no_snapshot_times_out(ca
         with pytest.raises(GatewayTimeout) as caught:
             await next_event(stream)
     assert "no snapshot" in str(caught.value)
+
+
+async def test_an_event_with_an_order_number_the_portal_cannot_hold_is_skipped(canned, caplog):
+    caplog.set_level(logging.WARNING)  # a Celery test worker may have raised the root's
+    bad = dict(VENDOR_ORDER, name="1" * 24, type="ORDER_CREATED", seq=1)
+    good = dict(VENDOR_ORDER, type="ORDER_CREATED", seq=2)
+
+    async def one_bad_then_one_good(ws: web.WebSocketResponse) -> None:
+        await ws.receive()  # the token
+        await ws.send_json({"type": "ACTIVE_ORDERS", "items": [dict(VENDOR_ORDER, name="1" * 24)]})
+        await ws.send_json(bad)
+        await ws.send_json(good)
+        await ws.receive()
+
+    canned.websocket = one_bad_then_one_good
+    async with stream_from(canned.url) as stream:
+        snapshot = await next_event(stream)
+        event = await next_event(stream)
+    assert isinstance(snapshot, Snapshot)
+    assert snapshot.orders == ()
+    assert isinstance(event, OrderEvent)
+    assert event.seq == 2
+    assert "name" in caplog.text

@@ -32,7 +32,15 @@ MALFORMED = [
 async def test_the_liveness_endpoint_answers_without_a_token(gateway):
     reply = await gateway.call("GET", "", headers={})
     assert reply.status == 200
-    assert set(reply.body) == {"status", "returnCode", "name", "model", "firmware", "apiVersion"}
+    assert set(reply.body) == {
+        "status",
+        "returnCode",
+        "name",
+        "model",
+        "firmware",
+        "serial",
+        "apiVersion",
+    }
     assert reply.body["status"] == 200
     assert reply.body["returnCode"] == 0
     assert reply.body["apiVersion"] == "2"

@@ -118,3 +118,13 @@ async def test_seeded_history_feeds_todays_statistics(gateway):
     stats = await gateway.statistics()
     assert stats["ordersToday"] > 0
     assert stats["averageSeconds"] > 0
+
+
+async def test_a_restarted_simulator_keeps_its_serial_and_another_one_has_its_own(tmp_path):
+    state_file = tmp_path / "gateway.json"
+    async with running(_config(state_file)) as (_sim, gateway):
+        serial = (await gateway.call("GET", "", headers={})).body["serial"]
+    async with running(_config(state_file)) as (_sim, again):
+        assert (await again.call("GET", "", headers={})).body["serial"] == serial
+    async with running(_config(tmp_path / "other.json")) as (_sim, other):
+        assert (await other.call("GET", "", headers={})).body["serial"] != serial

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 from typing import Any
 
@@ -21,6 +22,16 @@ from ttportal.runner import Role, Supervisor, python
 FIRST_ADMIN_PASSWORD_FILE = "first-admin-password"  # noqa: S105 - a file name, not a password
 
 
+def open_loopback_for_demo() -> None:
+    """The demo's gateway (and any webhook receiver it is shown with) is on loopback, which
+    gateways.outbound refuses by default: open it here and in every process started from here."""
+    loopback = ["127.0.0.0/8", "::1/128"]
+    for name in ("TTPORTAL_GATEWAY_NETWORKS", "TTPORTAL_WEBHOOK_NETWORKS"):
+        networks = [*getattr(settings, name), *loopback]
+        setattr(settings, name, networks)
+        os.environ[name] = ",".join(networks)
+
+
 class Command(BaseCommand):
     help = "Run the portal (and with --demo a simulated gateway) on this machine until Ctrl-C."
 
@@ -35,6 +46,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         refuse_generated_secrets_outside_the_single_box()
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        if options["demo"]:
+            open_loopback_for_demo()
         call_command("migrate", interactive=False, verbosity=0)
         if resealed := reseal_retired_tokens():
             self.stdout.write(f"Re-sealed {resealed} gateway token(s) with this box's own key.")
