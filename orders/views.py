@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gateways.access import gateway_to_manage
 from gateways.models import Gateway, Site
 from orders.models import ActiveOrder, AuditEntry
-from orders.services import commands
+from orders.services import commands, wording
 from orders.services.commands import Actor, Outcome
 
 
@@ -63,24 +63,32 @@ def _back(request: HttpRequest, gateway: Gateway) -> str:
 
 
 def _answer(request: HttpRequest, gateway: Gateway, outcome: Outcome) -> HttpResponse:
-    """The gateway's words, verbatim: as JSON to the board's scripts, else as a message."""
+    """The outcome in a manager's words: as JSON to the board's scripts (with the field it is
+    about, shown next to it), else as a message on the page the person came from."""
+    said = wording.explain(outcome, gateway.name, _field(request, "name"))
     if _wants_json(request):
         status = 200
         if not outcome.ok:
             status = 502 if outcome.result == AuditEntry.Result.FAILED else 400
-        body = {"ok": outcome.ok, "message": outcome.message, "warning": outcome.warning}
+        body = {
+            "ok": outcome.ok,
+            "message": said.message,
+            "warning": said.warning,
+            "field": said.field,
+        }
         return JsonResponse(body, status=status)
     if outcome.ok:
-        messages.success(request, outcome.message)
-        if outcome.warning:
-            messages.warning(request, outcome.warning)
+        messages.success(request, said.message)
+        if said.warning:
+            messages.warning(request, said.warning)
     else:
-        messages.error(request, outcome.message)
+        messages.error(request, said.message)
     return redirect(_back(request, gateway))
 
 
 def _field(request: HttpRequest, key: str) -> str:
-    # Trimmed only: the service validates with the gateway's own rules and messages.
+    # Trimmed only: the service validates with the gateway's own rules (``positive_integer``
+    # bounds numbers and tables before they are parsed).
     return request.POST.get(key, "").strip()
 
 
