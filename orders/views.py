@@ -23,6 +23,7 @@ from gateways.access import gateway_to_manage
 from gateways.models import Gateway, Site
 from orders.models import ActiveOrder, AuditEntry
 from orders.services import commands, wording
+from orders.services.board import gateway_labels
 from orders.services.commands import Actor, Outcome
 
 
@@ -33,19 +34,24 @@ def board(request: HttpRequest, site_id: int | None = None) -> HttpResponse:
     one_site = get_object_or_404(visible, pk=site_id) if site_id is not None else None
     sites = [one_site] if one_site is not None else list(visible)
     managed = set(Site.objects.managed_by(request.user).values_list("pk", flat=True))
-    gateways = Gateway.objects.filter(site__in=sites).order_by("name", "pk")
+    gateways = list(Gateway.objects.filter(site__in=sites).order_by("name", "pk"))
     return render(
         request,
         "orders/board.html",
         {
             "sites": [
-                (site, [g for g in gateways if g.site_id == site.pk], site.pk in managed)
+                (site, _labelled([g for g in gateways if g.site_id == site.pk]), site.pk in managed)
                 for site in sites
             ],
             "one_site": one_site,
             "wall": request.GET.get("wall") == "1",
         },
     )
+
+
+def _labelled(gateways: list[Gateway]) -> list[tuple[Gateway, str]]:
+    labels = gateway_labels(gateways)
+    return [(gateway, labels[gateway.pk]) for gateway in gateways]
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -76,6 +82,8 @@ def _answer(request: HttpRequest, gateway: Gateway, outcome: Outcome) -> HttpRes
             "warning": said.warning,
             "field": said.field,
         }
+        if not said.can_page:
+            body["can_page"] = False
         return JsonResponse(body, status=status)
     if outcome.ok:
         messages.success(request, said.message)

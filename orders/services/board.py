@@ -15,7 +15,7 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from gateways.models import Gateway, Site
-from orders.models import ActiveOrder, OrderRecord
+from orders.models import NEAR_TARGET_SHARE, ActiveOrder, OrderRecord
 from ttportal.realtime import publish_on_commit, site_group
 
 
@@ -38,11 +38,28 @@ def order_payload(order: ActiveOrder) -> dict[str, Any]:
     }
 
 
-def gateway_card(gateway: Gateway) -> dict[str, Any]:
+def gateway_labels(gateways: list[Gateway]) -> dict[int, str]:
+    """How a site's board names each gateway: its name, with its address when two share it."""
+    names = [g.name for g in gateways]
+    hosts = [(g.name, g.host) for g in gateways]
+    labels = {}
+    for gateway in gateways:
+        label = gateway.name
+        if names.count(gateway.name) > 1:
+            where = gateway.host
+            if hosts.count((gateway.name, gateway.host)) > 1:
+                where = f"{gateway.host}:{gateway.port}"
+            label = f"{gateway.name} (at {where})"
+        labels[gateway.pk] = label
+    return labels
+
+
+def gateway_card(gateway: Gateway, label: str | None = None) -> dict[str, Any]:
     """What the board shows of a gateway: enough for a banner when it is not online."""
     return {
         "id": gateway.pk,
         "name": gateway.name,
+        "label": label or gateway.name,
         "status": gateway.status,
         "status_display": gateway.get_status_display(),
     }
@@ -90,12 +107,15 @@ def today_figures(site: Site, now: datetime | None = None) -> dict[str, Any]:
 def site_board(
     site: Site, gateways: list[Gateway], orders: list[ActiveOrder], now: datetime
 ) -> dict[str, Any]:
+    labels = gateway_labels(gateways)
     return {
         "id": site.pk,
         "name": site.name,
         "time_zone": site.time_zone,
         "target_seconds": site.target_seconds,
-        "gateways": [gateway_card(g) for g in gateways],
+        # The one rule for "near": the board colours cards with it, never its own copy.
+        "near_share": NEAR_TARGET_SHARE,
+        "gateways": [gateway_card(g, labels[g.pk]) for g in gateways],
         "orders": [order_payload(o) for o in orders],
         "today": today_figures(site, now),
     }

@@ -38,6 +38,7 @@ class Said:
     message: str
     field: str | None = None
     warning: str | None = None
+    can_page: bool = True  # False once the gateway said the order has no tracker
 
 
 def _order(name: str) -> str:
@@ -65,7 +66,8 @@ def explain(outcome: Outcome, gateway_name: str, order_name: str = "") -> Said:
     if isinstance(error, PagingImpossible):
         return Said(
             f"{order} has no tracker to page (it was started without one). "
-            "Take the food to its table, or call the guest."
+            "Take the food to its table, or call the guest.",
+            can_page=False,
         )
     if isinstance(error, PagingUnavailable):
         return Said(f"{gateway_name} cannot page trackers right now. Call the guest instead.")
