@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from asgiref.sync import sync_to_async
 from django.db import transaction
+from django.utils import timezone
 
 from gateways import browsing
 from gateways.browsing import FoundGateway
@@ -128,8 +129,10 @@ def add_by_address(site: Site, host: str, port: int) -> Gateway:
     try:
         info = run_blocking(_liveness(base_url))
     except GatewayError as exc:
+        log.info("no gateway at %s:%s: %s", host, port, exc)  # the library's words: for the log
         raise AddGatewayError(
-            f"No Table Tracker gateway answered at {host}:{port} ({exc})."
+            f"No Table Tracker gateway answered at {host}:{port}. Check the address and that "
+            "the gateway is on, then try again."
         ) from exc
     gateway = Gateway.objects.create(
         site=site,
@@ -139,6 +142,7 @@ def add_by_address(site: Site, host: str, port: int) -> Gateway:
         model=info.model or "",
         firmware=info.firmware or "",
         reachable=True,
+        last_seen=timezone.now(),  # it has just answered
     )
     announce(gateway)
     return gateway

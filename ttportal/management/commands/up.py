@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from gateways.models import Site
+from ttportal import console
 from ttportal.demo import ensure_paired_demo_gateway
 from ttportal.runner import Role, Supervisor, python
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
-        self._ensure_first_admin()
+        password = self._ensure_first_admin()
         self._ensure_first_site(options["demo"])
         roles, simulator_url = self._roles(options)
         portal_url = f"http://{options['host']}:{options['port']}/"
@@ -40,12 +41,25 @@ class Command(BaseCommand):
                 gateway = ensure_paired_demo_gateway("127.0.0.1", options["simulator_port"])
                 self.stdout.write(f"Demo gateway '{gateway.name}' paired ({gateway.base_url}).")
             self.stdout.write(self.style.SUCCESS(f"TT Portal: open {portal_url}"))
+            if password:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"First start: sign in as 'admin' with password {password} "
+                        "(shown once; change it in the admin)."
+                    )
+                )
             if simulator_url:
                 self.stdout.write(f"The live board: {portal_url}board/")
                 self.stdout.write(f"Demo gateway hardware controls: {simulator_url}/_sim/")
-            self.stdout.write("Press Ctrl-C to stop.")
+            more = "" if options["verbosity"] >= 2 else "; -v 2 shows routine work too"
+            self.stdout.write(
+                f"From here on: warnings, errors and gateway changes only{more}. "
+                "Press Ctrl-C to stop."
+            )
 
-        raise SystemExit(Supervisor(roles, self.stdout.write).run(on_ready=ready))
+        code = Supervisor(roles, self.stdout.write).run(on_ready=ready)
+        self.stdout.write("TT Portal stopped." if code == 0 else f"TT Portal stopped ({code}).")
+        raise SystemExit(code)
 
     def _roles(self, options: dict[str, Any]) -> tuple[list[Role], str]:
         roles: list[Role] = []
@@ -62,6 +76,7 @@ class Command(BaseCommand):
                         "--name", "Demo Gateway", "--state-file", state_file,
                         "--seed-history", "13", "--demo-traffic", "--speed", "4",
                         "--mdns", "--mdns-interface", "127.0.0.1",
+                        "--log-level", console.level_for(options["verbosity"]),
                     ),
                 )
             )  # fmt: skip
@@ -76,6 +91,8 @@ class Command(BaseCommand):
             options["host"],
             "--port",
             str(options["port"]),
+            "--verbosity",
+            str(options["verbosity"]),
         ]
         roles.append(Role("portal", python(*serve_argv), env=env))
         return roles, simulator_url
@@ -87,16 +104,12 @@ class Command(BaseCommand):
         Site.objects.create(name="My restaurant", time_zone=settings.TIME_ZONE)
         self.stdout.write("Created the site 'My restaurant': rename it in the admin.")
 
-    def _ensure_first_admin(self) -> None:
-        """Create an admin on first start and print its password once; it is not kept anywhere."""
+    def _ensure_first_admin(self) -> str | None:
+        """Create an admin on first start; its password is shown once beside the address (when
+        the portal is ready, so nothing scrolls it away) and is not kept anywhere."""
         users = get_user_model()
         if users.objects.filter(is_superuser=True).exists():
-            return
+            return None
         password = secrets.token_urlsafe(12)
         users.objects.create_superuser("admin", "", password)
-        self.stdout.write(
-            self.style.WARNING(
-                f"First start: created user 'admin' with password {password} "
-                "(shown once; change it in the admin)."
-            )
-        )
+        return password
