@@ -30,6 +30,8 @@ PERIOD_CHOICES = [
     ("30d", "Last 30 days"),
     ("custom", "From … to …"),
 ]
+
+
 class NumberField(forms.CharField):
     """An order number or table as the gateway reads it: "07" is 7, at most nine digits.
 

@@ -166,12 +166,14 @@ REST_FRAMEWORK = {
 # Where the single box's built-in simulator listens (the demo links to its hardware page).
 TTPORTAL_SIMULATOR_URL = env_str("TTPORTAL_SIMULATOR_URL", "")
 
+# The single box's console is quieter at its default verbosity: see ttportal/console.py.
+TTPORTAL_LOG_LEVEL = env_str("TTPORTAL_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("TTPORTAL_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": TTPORTAL_LOG_LEVEL},
 }
 
 # Keys that seal gateway tokens at rest, newest first (comma-separated; rotate by prepending).

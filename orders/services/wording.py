@@ -26,8 +26,7 @@ from ttgateway.protocol import MAX_NUMBER_DIGITS, TRACKER_NOT_ASSIGNED_WARNING, 
 
 NUMBER_RULE = f"a whole number above 0 with at most {MAX_NUMBER_DIGITS} digits"
 NO_TRACKER = (
-    "Started without a tracker, so it cannot be paged: "
-    "clear it by hand once the food is served."
+    "Started without a tracker, so it cannot be paged: clear it by hand once the food is served."
 )
 
 
