@@ -32,11 +32,13 @@ def gateway_badges(context: template.Context) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"gateways": [], "more": 0}
     gateways = list(
-        Gateway.objects.visible_to(user).select_related("site").order_by("site__name", "name")[
-            : HEADER_BADGES + 1
-        ]
+        Gateway.objects.visible_to(user)
+        .select_related("site")
+        .order_by("site__name", "name")[: HEADER_BADGES + 1]
     )
-    more = max(0, Gateway.objects.visible_to(user).count() - HEADER_BADGES) if len(
-        gateways
-    ) > HEADER_BADGES else 0
+    more = (
+        max(0, Gateway.objects.visible_to(user).count() - HEADER_BADGES)
+        if len(gateways) > HEADER_BADGES
+        else 0
+    )
     return {"gateways": gateways[:HEADER_BADGES], "more": more}

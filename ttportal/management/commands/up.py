@@ -74,7 +74,7 @@ class Command(BaseCommand):
                     python(
                         "-m", "ttgateway.simulator", "--host", "127.0.0.1", "--port", port,
                         "--name", "Demo Gateway", "--state-file", state_file,
-                        "--seed-history", "13", "--demo-traffic", "--speed", "4",
+                        "--seed-history", "13", "--demo-traffic",
                         "--mdns", "--mdns-interface", "127.0.0.1",
                         "--log-level", console.level_for(options["verbosity"]),
                     ),
