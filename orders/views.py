@@ -13,8 +13,8 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -61,7 +61,8 @@ def _wants_json(request: HttpRequest) -> bool:
 def _back(request: HttpRequest, gateway: Gateway) -> str:
     """Where the person came from (their board), if it is on this site; else the site's board."""
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    # A path on this portal only: "0" or "board" would be read as a view's name by redirect().
+    if wanted.startswith("/") and url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return wanted
@@ -91,7 +92,7 @@ def _answer(request: HttpRequest, gateway: Gateway, outcome: Outcome) -> HttpRes
             messages.warning(request, said.warning)
     else:
         messages.error(request, said.message)
-    return redirect(_back(request, gateway))
+    return HttpResponseRedirect(_back(request, gateway))
 
 
 def _field(request: HttpRequest, key: str) -> str:
