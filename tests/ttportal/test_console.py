@@ -86,7 +86,8 @@ def test_the_runner_says_it_is_stopping_when_told_to(monkeypatch):
         supervisor._stopping = True  # what Ctrl-C does
 
     assert supervisor.run(on_ready=ask_to_stop) == 0
-    assert said and said[-1].startswith("Stopping")
+    assert said
+    assert said[-1].startswith("Stopping")
 
 
 def test_serve_starts_without_the_missing_static_directory_warning(monkeypatch, tmp_path, db):
