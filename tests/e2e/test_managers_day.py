@@ -413,7 +413,8 @@ def test_11_the_admin_starts_locates_and_deletes_orders_through_the_gateway(
 
     tab.click(order_link)
     tab.click("a.deletelink")
-    tab.click("input[type=submit]")
+    tab.wait_for_url("**/delete/")
+    tab.click("#content form input[type=submit]")
     tab.wait_for_url(admin)
     assert sim.call(lambda: sim.state.snapshot()["count"]) == 0
 
