@@ -44,12 +44,22 @@ def logging_config(verbosity: int, default: str = "INFO") -> dict[str, Any]:
     }
     if verbosity < 2:
         config["loggers"] = {name: {"level": default} for name in STATE_CHANGES}
+        # The in-memory broker has no host name, and kombu warns so on every connection.
+        config["loggers"]["kombu.connection"] = {"level": "ERROR"}
     return config
 
 
-def configure(verbosity: int, default: str = "INFO") -> None:
-    """Set the console's logging for this process (``serve`` and the simulator call it)."""
-    logging.config.dictConfig(logging_config(verbosity, default))
+def configure(verbosity: int, default: str = "INFO", keep_in: dict[str, Any] | None = None) -> None:
+    """Set the console's logging for this process (``up`` and ``serve`` call it).
+
+    ``keep_in`` (Django's ``settings.LOGGING``) is updated too: Celery's Django fix-up calls
+    ``django.setup()`` again when the embedded worker starts, which re-applies that dict.
+    """
+    config = logging_config(verbosity, default)
+    if keep_in is not None:
+        keep_in.clear()
+        keep_in.update(config)
+    logging.config.dictConfig(config)
     # Loggers configured before us (Celery, Daphne) keep their own levels: reset them.
     routine = level_for(verbosity, default)
     for name in ("celery", "kombu", "daphne", "aiohttp", "django.channels.server"):

@@ -13,6 +13,7 @@ from typing import Any
 
 import dj_database_url
 
+from ttportal.console import logging_config
 from ttportal.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -166,15 +167,10 @@ REST_FRAMEWORK = {
 # Where the single box's built-in simulator listens (the demo links to its hardware page).
 TTPORTAL_SIMULATOR_URL = env_str("TTPORTAL_SIMULATOR_URL", "")
 
-# The single box's console is quieter at its default verbosity: see ttportal/console.py.
 TTPORTAL_LOG_LEVEL = env_str("TTPORTAL_LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": TTPORTAL_LOG_LEVEL},
-}
+# Everything at TTPORTAL_LOG_LEVEL, except on the single box's console (``manage.py up`` sets
+# the verbosity below 2): warnings, errors and state changes only. See ttportal/console.py.
+LOGGING = logging_config(env_int("TTPORTAL_CONSOLE_VERBOSITY", 2), TTPORTAL_LOG_LEVEL)
 
 # Keys that seal gateway tokens at rest, newest first (comma-separated; rotate by prepending).
 # The default derives one from SECRET_KEY, good for the single box; production sets its own.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import logging.config
 import warnings
@@ -14,16 +15,25 @@ from ttportal import console
 from ttportal.runner import Role, Supervisor, python
 
 
+@pytest.fixture(autouse=True)
+def _restore_logging():
+    """``up`` and ``serve`` reconfigure this process's logging: put the project's back."""
+    kept = copy.deepcopy(settings.LOGGING)
+    yield
+    settings.LOGGING.clear()
+    settings.LOGGING.update(kept)
+    logging.config.dictConfig(settings.LOGGING)
+
+
 @pytest.fixture
 def console_at(capsys):
-    """Configure the console at a verbosity; put the project's logging back afterwards."""
+    """Configure the console at a verbosity."""
 
     def configure(verbosity: int) -> None:
         console.configure(verbosity)
         capsys.readouterr()
 
-    yield configure
-    logging.config.dictConfig(settings.LOGGING)
+    return configure
 
 
 def routine_and_state_change() -> None:
@@ -44,6 +54,16 @@ def test_the_quiet_console_shows_state_changes_and_warnings_not_routine_probes(c
     assert "history pull of gateway 1 failed" in shown
     assert "Task check_all_health" not in shown
     assert "Sending due task" not in shown
+
+
+def test_a_second_django_setup_keeps_the_console_quiet(capsys):
+    console.configure(1, keep_in=settings.LOGGING)
+    logging.config.dictConfig(settings.LOGGING)  # what Celery's Django fix-up does at start
+    capsys.readouterr()
+
+    routine_and_state_change()
+
+    assert "Task check_all_health" not in capsys.readouterr().err
 
 
 def test_verbosity_two_brings_the_routine_lines_back(console_at, capsys):
@@ -91,12 +111,11 @@ def test_the_runner_says_it_is_stopping_when_told_to(monkeypatch):
 
 
 def test_serve_starts_without_the_missing_static_directory_warning(monkeypatch, tmp_path, db):
-    from whitenoise.middleware import WhiteNoiseMiddleware
+    from whitenoise.middleware import WhiteNoiseMiddleware  # type: ignore[import-untyped]
 
     monkeypatch.setattr(settings, "STATIC_ROOT", tmp_path / "static")
     monkeypatch.setattr("ttportal.management.commands.serve.serve", lambda *a, **k: None)
     call_command("serve")
-    logging.config.dictConfig(settings.LOGGING)
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")

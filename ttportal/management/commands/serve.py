@@ -28,7 +28,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        console.configure(options["verbosity"], settings.TTPORTAL_LOG_LEVEL)
+        console.configure(options["verbosity"], settings.TTPORTAL_LOG_LEVEL, settings.LOGGING)
         # WhiteNoise warns at start-up when its collected-files directory is missing; the single
         # box serves straight from the apps, so an empty one is all it needs.
         settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        console.configure(options["verbosity"], settings.TTPORTAL_LOG_LEVEL, settings.LOGGING)
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         password = self._ensure_first_admin()
@@ -80,7 +81,10 @@ class Command(BaseCommand):
                     ),
                 )
             )  # fmt: skip
-        env = {"TTPORTAL_SIMULATOR_URL": simulator_url}
+        env = {
+            "TTPORTAL_SIMULATOR_URL": simulator_url,
+            "TTPORTAL_CONSOLE_VERBOSITY": str(options["verbosity"]),
+        }
         if simulator_url:
             # The demo looks for gateways on loopback only: nothing is multicast on the LAN.
             env["TTPORTAL_DISCOVERY_INTERFACES"] = "127.0.0.1"
