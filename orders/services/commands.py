@@ -126,12 +126,18 @@ def _run(
         actor=actor.label[:150],
         via=actor.via,
         action=action,
-        order_name=order_name[:16],
-        details=details,
+        order_name=_storable(order_name, 16),
+        details={key: _storable(str(value), 32) for key, value in details.items()},
         result=outcome.result,
         message=" ".join(filter(None, [outcome.message, outcome.warning]))[:500],
     )
     return outcome
+
+
+def _storable(text: str, limit: int) -> str:
+    """What was typed, as the audit can keep it: bounded, and without NUL characters, which
+    PostgreSQL refuses in text and JSON (a refused command must still leave its entry)."""
+    return text.replace("\x00", "")[:limit]
 
 
 def _submitted(gateway: Gateway, verb: str) -> Callable[[SubmitResult], Outcome]:

@@ -142,3 +142,16 @@ def test_a_date_at_the_ends_of_the_calendar_is_explained_not_a_crash(manager, ur
 
     assert response.status_code in (200, 400)
     assert "Pick a date between 01 Jan 2000 and 31 Dec 2099." in response.content.decode()
+
+
+def test_a_nul_character_typed_on_the_board_is_refused_and_still_audited(manager, paired_gateway):
+    from orders.models import AuditEntry
+
+    response = manager.post(
+        f"/board/gateways/{paired_gateway.pk}/start",
+        {"name": "12\x00", "order_type": "\x00", "table": "4\x00"},
+        headers={"Accept": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert AuditEntry.objects.get().details == {"order_type": "", "table": "4"}
