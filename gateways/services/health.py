@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from gateways.models import Gateway
 from gateways.services.status import announce, mark_needs_pairing, set_status
+from gateways.services.wording import for_person
 from ttgateway.client import GatewayClient, GatewayError, GatewayInfo, TokenRejected
 from ttportal.blocking import run_blocking
 
@@ -39,14 +40,14 @@ async def probe(base_url: str, token: str | None) -> Probe:
         try:
             info = await client.liveness()
         except GatewayError as exc:
-            return Probe(None, str(exc))
+            return Probe(None, for_person(exc, "health check"))
     if token is None:
         return Probe(info)
     async with GatewayClient(base_url, token=token, timeout=PROBE_TIMEOUT_SECONDS) as client:
         try:
             await client.active_orders()
         except TokenRejected as exc:
-            return Probe(info, str(exc), token_checked=True, token_rejected=True)
+            return Probe(info, for_person(exc), token_checked=True, token_rejected=True)
         except GatewayError:
             return Probe(info)  # alive but busy: the token is checked next time
     return Probe(info, token_checked=True)

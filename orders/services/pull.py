@@ -35,11 +35,11 @@ from django.utils import timezone
 from gateways.crypto import SealBroken
 from gateways.models import Gateway
 from gateways.services import mark_needs_pairing
+from gateways.services.wording import for_person
 from orders.models import OrderRecord, PullCheckpoint
 from ttgateway.client import (
     ActiveOrder,
     GatewayError,
-    GatewayUnreachable,
     OrdersPage,
     OrderSummary,
     SyncGatewayClient,
@@ -124,10 +124,8 @@ def pull_gateway(
     except TokenRejected as exc:
         mark_needs_pairing(gateway, f"history pull: {exc}")
         return run.failed(f"{gateway.name} refused the portal's token: pair it again.")
-    except GatewayUnreachable as exc:
-        return run.failed(f"{gateway.name} did not answer the history pull: {exc}")
-    except GatewayError as exc:
-        return run.failed(f"{gateway.name} answered the history pull with an error: {exc}")
+    except GatewayError as exc:  # the library's text goes to the log, the page says this
+        return run.failed(f"History copy: {for_person(exc, 'history pull')}")
     except PullFailed as exc:
         return run.failed(str(exc))
     finally:
