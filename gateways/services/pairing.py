@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from gateways.models import AccessToken, Gateway, PairingAttempt
 from gateways.services.status import announce, set_status
+from gateways.services.wording import for_person
 from gateways.signals import gateway_paired
 from ttgateway.client import (
     GatewayClient,
@@ -105,7 +106,7 @@ def run_pairing(attempt_id: int, sleep: Callable[[float], None] = time.sleep) ->
         except GatewayUnreachable as exc:
             last_error = exc
         except GatewayError as exc:
-            return _finish(attempt, PairingAttempt.Outcome.FAILED, f"The gateway said: {exc}")
+            return _finish(attempt, PairingAttempt.Outcome.FAILED, for_person(exc, "pairing"))
         else:
             return _paired(attempt, issued)
         _push(attempt)
