@@ -155,3 +155,15 @@ def test_a_nul_character_typed_on_the_board_is_refused_and_still_audited(manager
 
     assert response.status_code == 400
     assert AuditEntry.objects.get().details == {"order_type": "", "table": "4"}
+
+
+@FUZZ
+@given(data=fields("location", "name", "gateway"))
+def test_the_admins_set_table_form_answers_any_input(manager, paired_gateway, as_alice, data):
+    from orders.models import ActiveOrder
+    from orders.services.commands import start_order
+
+    if not ActiveOrder.objects.filter(name="12").exists():
+        start_order(paired_gateway, as_alice, "12", "ON_PREMISES")
+    order = ActiveOrder.objects.get(name="12")
+    no_crash(manager.post(f"/admin/orders/activeorder/{order.pk}/change/", data))
