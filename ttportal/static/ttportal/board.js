@@ -25,7 +25,7 @@
       empty: section.querySelector("[data-empty]"),
       alerts: section.querySelector("[data-site-alerts]"),
       target: Number(section.dataset.target),
-      near: 0.8, // until the board payload brings the portal's own share
+      near: null, // the portal's own share (orders.models.NEAR_TARGET_SHARE), from the payload
       canManage: section.dataset.canManage === "1",
       gateways: {},
       today: null,
