@@ -80,7 +80,7 @@ DATABASES = {
         DATABASE_URL or f"sqlite:///{DATA_DIR / 'ttportal.sqlite3'}", conn_max_age=0
     )
 }
-if not DATABASE_URL:
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # also a sqlite:/// DATABASE_URL
     DATABASES["default"]["OPTIONS"] = {
         # Writers take the lock when they begin, so a second writer waits (up to the timeout)
         # instead of failing at once mid-transaction; WAL lets the boards read meanwhile.
