@@ -197,3 +197,29 @@ def test_history_is_scoped_to_a_persons_sites(client, staff, charlie, site, othe
 
     assert "222" in page
     assert "111" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_calls_the_gateway_outside_any_transaction(
+    client, staff, alice, paired_gateway, sim, monkeypatch
+):
+    from django.db import connection
+
+    from orders.services import commands
+
+    seen: list[bool] = []
+    start = commands.start_order
+
+    def watched(*args, **kwargs):
+        seen.append(connection.in_atomic_block)
+        return start(*args, **kwargs)
+
+    monkeypatch.setattr(commands, "start_order", watched)
+    client.force_login(alice)
+
+    client.post(
+        CHANGELIST + "add/",
+        {"gateway": paired_gateway.pk, "name": "5", "order_type": "TO_GO"},
+    )
+
+    assert seen == [False], "a transaction open across a network call holds SQLite's lock"
