@@ -21,9 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gateways.access import gateway_to_manage
 from gateways.models import Gateway, Site
+from gateways.naming import gateway_labels
 from orders.models import ActiveOrder, AuditEntry
 from orders.services import commands, wording
-from orders.services.board import gateway_labels
 from orders.services.commands import Actor, Outcome
 
 

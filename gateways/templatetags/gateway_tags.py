@@ -11,6 +11,7 @@ from typing import Any
 from django import template
 
 from gateways.models import Gateway
+from gateways.naming import gateway_labels
 from ttgateway.protocol import SERVICE_TYPE
 
 register = template.Library()
@@ -31,14 +32,8 @@ def gateway_badges(context: template.Context) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"gateways": [], "more": 0}
-    gateways = list(
-        Gateway.objects.visible_to(user)
-        .select_related("site")
-        .order_by("site__name", "name")[: HEADER_BADGES + 1]
-    )
-    more = (
-        max(0, Gateway.objects.visible_to(user).count() - HEADER_BADGES)
-        if len(gateways) > HEADER_BADGES
-        else 0
-    )
-    return {"gateways": gateways[:HEADER_BADGES], "more": more}
+    visible = Gateway.objects.visible_to(user).select_related("site")
+    shown = list(visible.order_by("site__name", "name", "pk")[: HEADER_BADGES + 1])
+    more = visible.count() - HEADER_BADGES if len(shown) > HEADER_BADGES else 0
+    labels = gateway_labels(shown[:HEADER_BADGES])
+    return {"gateways": [(g, labels[g.pk]) for g in shown[:HEADER_BADGES]], "more": more}

@@ -15,6 +15,7 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from gateways.models import Gateway, Site
+from gateways.naming import gateway_labels
 from orders.models import NEAR_TARGET_SHARE, ActiveOrder, OrderRecord
 from ttportal.realtime import publish_on_commit, site_group
 
@@ -36,22 +37,6 @@ def order_payload(order: ActiveOrder) -> dict[str, Any]:
         "paged": order.paged,
         "elapsed": order.elapsed_seconds(),
     }
-
-
-def gateway_labels(gateways: list[Gateway]) -> dict[int, str]:
-    """How a site's board names each gateway: its name, with its address when two share it."""
-    names = [g.name for g in gateways]
-    hosts = [(g.name, g.host) for g in gateways]
-    labels = {}
-    for gateway in gateways:
-        label = gateway.name
-        if names.count(gateway.name) > 1:
-            where = gateway.host
-            if hosts.count((gateway.name, gateway.host)) > 1:
-                where = f"{gateway.host}:{gateway.port}"
-            label = f"{gateway.name} (at {where})"
-        labels[gateway.pk] = label
-    return labels
 
 
 def gateway_card(gateway: Gateway, label: str | None = None) -> dict[str, Any]:
