@@ -171,6 +171,19 @@ def test_1_a_huge_order_number_is_explained_next_to_its_field_and_never_widens_t
     assert "500" not in toast(tab)
     assert no_sideways_scroll(tab)
 
+    # "Set table" on a card: the same rule, the same words, under the card's own field.
+    start.locator('[name="name"]').fill("5")
+    start.locator('[name="table"]').fill("")
+    start.locator('[type="submit"]').click()
+    locate = card(tab, "5").locator('form[data-action="locate"]')
+    locate.locator('[name="table"]').evaluate("i => i.removeAttribute('maxlength')")
+    locate.locator('[name="table"]').fill("9" * 10_000)
+    locate.locator('[type="submit"]').click()
+    said = locate.locator('[data-field-error="table"]')
+    said.wait_for()
+    assert said.inner_text() == "A table is a whole number above 0 with at most 9 digits."
+    assert no_sideways_scroll(tab)
+
 
 # 2 ------------------------------------------------------------------------------------------
 
