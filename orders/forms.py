@@ -6,14 +6,23 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.http import QueryDict
 
 from gateways.models import Site
 from orders.models import ActiveOrder, OrderRecord
 from orders.services import history
-from orders.services.periods import MAX_DAYS, PRESETS, Period, custom, started_within
+from orders.services.periods import (
+    EARLIEST,
+    LATEST,
+    MAX_DAYS,
+    PRESETS,
+    Period,
+    custom,
+    date_problem,
+    started_within,
+)
+from ttgateway.protocol import MAX_NUMBER_DIGITS, positive_integer
 
 DEFAULT_PERIOD = "7d"
 PERIOD_CHOICES = [
@@ -22,19 +31,75 @@ PERIOD_CHOICES = [
     ("30d", "Last 30 days"),
     ("custom", "From … to …"),
 ]
-digits = RegexValidator(r"^[0-9]+$", "Digits only.")
+
+
+class NumberField(forms.CharField):
+    """An order number or table as the gateway reads it: "07" is 7, at most nine digits.
+
+    Bounded in the browser (``maxlength``) and here, with one message that says what to type
+    instead of echoing what was typed (a 10,000-digit paste must not come back on the page).
+    """
+
+    def __init__(self, what: str, **kwargs: Any) -> None:
+        self.what = what
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "inputmode": "numeric",
+                    "maxlength": MAX_NUMBER_DIGITS,
+                    "size": MAX_NUMBER_DIGITS,
+                    "autocomplete": "off",
+                }
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return "" if value in self.empty_values else str(value).strip()
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value and positive_integer(value) is None:
+            raise forms.ValidationError(
+                f"{self.what} is a whole number above 0 with at most {MAX_NUMBER_DIGITS} digits.",
+                code="invalid",
+            )
+
+    def clean(self, value: Any) -> str:
+        text = super().clean(value)
+        return (positive_integer(text) or "") if text else ""
+
+
+def date_input() -> forms.DateInput:
+    return forms.DateInput(
+        attrs={"type": "date", "min": EARLIEST.isoformat(), "max": LATEST.isoformat()}
+    )
+
+
+class BoundedDateField(forms.DateField):
+    """A date a period may start or end on (see ``periods.date_problem``)."""
+
+    default_error_messages = {"invalid": "Enter a date like 2026-12-31."}
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        problem = date_problem(value) if value else None
+        if problem:
+            raise forms.ValidationError(problem, code="out_of_range")
 
 
 class PeriodForm(forms.Form):
     """Today, the last 7 or 30 days, or two dates; every field may be left out."""
 
-    period = forms.ChoiceField(choices=PERIOD_CHOICES, required=False)
-    start = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    period = forms.ChoiceField(
+        choices=PERIOD_CHOICES,
+        required=False,
+        error_messages={"invalid_choice": "Choose a period from the list."},
     )
-    end = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = BoundedDateField(label="From", required=False, widget=date_input())
+    end = BoundedDateField(label="To", required=False, widget=date_input())
 
     def __init__(self, data: QueryDict | None = None) -> None:
         # Always bound, with the default period shown as chosen when none was asked for.
@@ -48,13 +113,19 @@ class PeriodForm(forms.Form):
         data["period"] = data.get("period") or DEFAULT_PERIOD
         if data["period"] != "custom":
             return data
+        # Each message goes next to the field to change; a field already wrong says so itself.
+        if self.has_error("start") or self.has_error("end"):
+            return data
         start, end = data.get("start"), data.get("end")
+        for name, value in (("start", start), ("end", end)):
+            if value is None:
+                self.add_error(name, "Give both dates of the period.")
         if start is None or end is None:
-            raise forms.ValidationError("Give both dates of the period.")
+            return data
         if start > end:
-            raise forms.ValidationError("The first date comes after the last.")
-        if (end - start).days + 1 > MAX_DAYS:
-            raise forms.ValidationError(f"A period is at most {MAX_DAYS} days.")
+            self.add_error("end", "The first date comes after the last.")
+        elif (end - start).days + 1 > MAX_DAYS:
+            self.add_error("end", f"A period is at most {MAX_DAYS} days.")
         return data
 
     def chosen_period(self) -> Period:
@@ -69,15 +140,19 @@ class HistoryFilterForm(PeriodForm):
     """The history list's filters; ``sites`` are those the person may see."""
 
     site = forms.ModelChoiceField(
-        queryset=Site.objects.none(), required=False, empty_label="All my sites"
+        queryset=Site.objects.none(),
+        required=False,
+        empty_label="All my sites",
+        error_messages={"invalid_choice": "Choose one of your sites from the list."},
     )
     order_type = forms.ChoiceField(
-        label="Type", choices=[("", "Any type"), *ActiveOrder.Type.choices], required=False
+        label="Type",
+        choices=[("", "Any type"), *ActiveOrder.Type.choices],
+        required=False,
+        error_messages={"invalid_choice": "Choose a type from the list."},
     )
-    table = forms.CharField(required=False, max_length=16, validators=[digits])
-    number = forms.CharField(
-        label="Order number", required=False, max_length=16, validators=[digits]
-    )
+    table = NumberField("A table")
+    number = NumberField("An order number", label="Order number")
 
     def __init__(self, data: QueryDict | None, sites: QuerySet[Site]) -> None:
         super().__init__(data)

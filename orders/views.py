@@ -13,16 +13,17 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gateways.access import gateway_to_manage
 from gateways.models import Gateway, Site
+from gateways.naming import gateway_labels
 from orders.models import ActiveOrder, AuditEntry
-from orders.services import commands
+from orders.services import commands, wording
 from orders.services.commands import Actor, Outcome
 
 
@@ -33,19 +34,24 @@ def board(request: HttpRequest, site_id: int | None = None) -> HttpResponse:
     one_site = get_object_or_404(visible, pk=site_id) if site_id is not None else None
     sites = [one_site] if one_site is not None else list(visible)
     managed = set(Site.objects.managed_by(request.user).values_list("pk", flat=True))
-    gateways = Gateway.objects.filter(site__in=sites).order_by("name", "pk")
+    gateways = list(Gateway.objects.filter(site__in=sites).order_by("name", "pk"))
     return render(
         request,
         "orders/board.html",
         {
             "sites": [
-                (site, [g for g in gateways if g.site_id == site.pk], site.pk in managed)
+                (site, _labelled([g for g in gateways if g.site_id == site.pk]), site.pk in managed)
                 for site in sites
             ],
             "one_site": one_site,
             "wall": request.GET.get("wall") == "1",
         },
     )
+
+
+def _labelled(gateways: list[Gateway]) -> list[tuple[Gateway, str]]:
+    labels = gateway_labels(gateways)
+    return [(gateway, labels[gateway.pk]) for gateway in gateways]
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -55,7 +61,8 @@ def _wants_json(request: HttpRequest) -> bool:
 def _back(request: HttpRequest, gateway: Gateway) -> str:
     """Where the person came from (their board), if it is on this site; else the site's board."""
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    # A path on this portal only: "0" or "board" would be read as a view's name by redirect().
+    if wanted.startswith("/") and url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return wanted
@@ -63,24 +70,34 @@ def _back(request: HttpRequest, gateway: Gateway) -> str:
 
 
 def _answer(request: HttpRequest, gateway: Gateway, outcome: Outcome) -> HttpResponse:
-    """The gateway's words, verbatim: as JSON to the board's scripts, else as a message."""
+    """The outcome in a manager's words: as JSON to the board's scripts (with the field it is
+    about, shown next to it), else as a message on the page the person came from."""
+    said = wording.explain(outcome, gateway.name, _field(request, "name"))
     if _wants_json(request):
         status = 200
         if not outcome.ok:
             status = 502 if outcome.result == AuditEntry.Result.FAILED else 400
-        body = {"ok": outcome.ok, "message": outcome.message, "warning": outcome.warning}
+        body = {
+            "ok": outcome.ok,
+            "message": said.message,
+            "warning": said.warning,
+            "field": said.field,
+        }
+        if not said.can_page:
+            body["can_page"] = False
         return JsonResponse(body, status=status)
     if outcome.ok:
-        messages.success(request, outcome.message)
-        if outcome.warning:
-            messages.warning(request, outcome.warning)
+        messages.success(request, said.message)
+        if said.warning:
+            messages.warning(request, said.warning)
     else:
-        messages.error(request, outcome.message)
-    return redirect(_back(request, gateway))
+        messages.error(request, said.message)
+    return HttpResponseRedirect(_back(request, gateway))
 
 
 def _field(request: HttpRequest, key: str) -> str:
-    # Trimmed only: the service validates with the gateway's own rules and messages.
+    # Trimmed only: the service validates with the gateway's own rules (``positive_integer``
+    # bounds numbers and tables before they are parsed).
     return request.POST.get(key, "").strip()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
@@ -25,6 +25,10 @@ PER_PAGE = 50
 def history(request: HttpRequest) -> HttpResponse:
     """Finished orders, newest first, filtered and paginated; times in each site's zone."""
     form = HistoryFilterForm(request.GET, sites=Site.objects.visible_to(request.user))
+    return _history_page(request, form, status=200)
+
+
+def _history_page(request: HttpRequest, form: HistoryFilterForm, status: int) -> HttpResponse:
     records = (
         form.records(timezone.now()).select_related("site", "gateway")
         if form.is_valid()
@@ -45,6 +49,7 @@ def history(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "warnings": purge_warnings(gateways),
         },
+        status=status,
     )
 
 
@@ -53,12 +58,8 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
     """The filtered history as a CSV download, streamed as it is read."""
     form = HistoryFilterForm(request.GET, sites=Site.objects.visible_to(request.user))
     if not form.is_valid():
-        return HttpResponseBadRequest(
-            "; ".join(
-                f"{field}: {' '.join(map(str, errors))}" for field, errors in form.errors.items()
-            ),
-            content_type="text/plain; charset=utf-8",
-        )
+        # The person followed a link with filters gone wrong: show them the filters to fix.
+        return _history_page(request, form, status=400)
     response = StreamingHttpResponse(
         csv_lines(form.records(timezone.now())), content_type="text/csv; charset=utf-8"
     )

@@ -64,6 +64,8 @@ class Supervisor:
         try:
             return self._pump()
         finally:
+            if self._stopping:
+                self.write("Stopping: the portal finishes what it is doing (a few seconds)…")
             self.stop()
 
     def _install_signal_handlers(self) -> None:

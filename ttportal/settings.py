@@ -15,6 +15,7 @@ from typing import Any
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from ttportal.console import logging_config
 from ttportal.env import env_bool, env_float, env_int, env_list, env_str
 from ttportal.keyfile import local_secret, private_directory, private_file
 
@@ -115,7 +116,7 @@ DATABASES = {
         DATABASE_URL or f"sqlite:///{DATA_DIR / 'ttportal.sqlite3'}", conn_max_age=0
     )
 }
-if not DATABASE_URL:
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # also a sqlite:/// DATABASE_URL
     DATABASES["default"]["OPTIONS"] = {
         # Writers take the lock when they begin, so a second writer waits (up to the timeout)
         # instead of failing at once mid-transaction; WAL lets the boards read meanwhile.
@@ -288,13 +289,10 @@ TTPORTAL_IDEMPOTENCY_HOURS = env_float("TTPORTAL_IDEMPOTENCY_HOURS", 24.0)
 # Where the single box's built-in simulator listens (the demo links to its hardware page).
 TTPORTAL_SIMULATOR_URL = env_str("TTPORTAL_SIMULATOR_URL", "")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("TTPORTAL_LOG_LEVEL", "INFO")},
-}
+TTPORTAL_LOG_LEVEL = env_str("TTPORTAL_LOG_LEVEL", "INFO")
+# Everything at TTPORTAL_LOG_LEVEL, except on the single box's console (``manage.py up`` sets
+# the verbosity below 2): warnings, errors and state changes only. See ttportal/console.py.
+LOGGING = logging_config(env_int("TTPORTAL_CONSOLE_VERBOSITY", 2), TTPORTAL_LOG_LEVEL)
 
 # Keys that seal gateway tokens at rest, newest first (comma-separated; rotate by prepending).
 # Without them the single box generates its own key, apart from SECRET_KEY, so rotating one

@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic.base import RedirectView
 
 from ttportal import metrics, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", metrics.health, name="health"),
+    # Browsers ask for /favicon.ico on every page the template's <link rel=icon> does not cover.
+    path("favicon.ico", RedirectView.as_view(url=static("ttportal/favicon.svg"), permanent=True)),
     path("metrics", metrics.metrics, name="metrics"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

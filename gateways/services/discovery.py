@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from asgiref.sync import sync_to_async
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from gateways import browsing
 from gateways.browsing import FoundGateway
@@ -25,8 +26,8 @@ from gateways.outbound import DestinationRefused, check_gateway_address
 from gateways.services import identity
 from gateways.services.identity import has_identity
 from gateways.services.status import announce
+from ttgateway.bridge import run_blocking
 from ttgateway.client import GatewayClient, GatewayError, GatewayInfo
-from ttportal.blocking import run_blocking
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +208,7 @@ def add_by_address(site: Site, host: str, port: int) -> Gateway:
             model=(info.model or "")[:64],
             firmware=(info.firmware or "")[:64],
             reachable=True,
+            last_seen=timezone.now(),  # it has just answered
         )
     except IntegrityError:
         raise AddGatewayError("This address is already filed under another site.") from None

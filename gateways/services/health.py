@@ -26,6 +26,7 @@ from gateways.services.identity import (
     record_identity,
 )
 from gateways.services.status import announce, mark_needs_pairing, set_status
+from gateways.services.wording import for_person
 from ttgateway.bridge import run_blocking
 from ttgateway.client import GatewayClient, GatewayError, GatewayInfo, TokenRejected
 
@@ -70,7 +71,7 @@ async def probe(target: Target) -> Probe:
         try:
             info = await client.liveness()
         except GatewayError as exc:
-            return Probe(None, str(exc))
+            return Probe(None, for_person(exc, "health check"))
     if has_identity(gateway) and not proves(gateway, info):
         return Probe(None, ANOTHER_DEVICE, impostor=info)
     if token is None:
@@ -81,7 +82,7 @@ async def probe(target: Target) -> Probe:
         try:
             await client.active_orders()
         except TokenRejected as exc:
-            return Probe(info, str(exc), token_checked=True, token_rejected=True)
+            return Probe(info, for_person(exc), token_checked=True, token_rejected=True)
         except GatewayError:
             return Probe(info)  # alive but busy: the token is checked next time
     return Probe(info, token_checked=True)

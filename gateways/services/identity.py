@@ -20,8 +20,8 @@ from django.utils import timezone
 from gateways.models import DeviceConflict, Gateway
 from gateways.outbound import DestinationRefused, check_gateway_address
 from gateways.services.status import announce
+from ttgateway.bridge import run_blocking
 from ttgateway.client import GatewayClient, GatewayError, GatewayInfo
-from ttportal.blocking import run_blocking
 
 log = logging.getLogger(__name__)
 

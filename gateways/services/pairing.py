@@ -24,6 +24,7 @@ from gateways.models import AccessToken, Gateway, PairingAttempt
 from gateways.outbound import DestinationRefused, check_gateway_address
 from gateways.services.identity import record_identity
 from gateways.services.status import announce, set_status
+from gateways.services.wording import for_person
 from gateways.signals import gateway_paired
 from ttgateway.bridge import run_blocking
 from ttgateway.client import (
@@ -112,7 +113,7 @@ def run_pairing(attempt_id: int, sleep: Callable[[float], None] = time.sleep) ->
         except GatewayUnreachable as exc:
             last_error = exc
         except GatewayError as exc:
-            return _finish(attempt, PairingAttempt.Outcome.FAILED, f"The gateway said: {exc}")
+            return _finish(attempt, PairingAttempt.Outcome.FAILED, for_person(exc, "pairing"))
         else:
             return _paired(attempt, issued, info)
         _push(attempt)

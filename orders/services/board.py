@@ -15,7 +15,8 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from gateways.models import Gateway, Site
-from orders.models import ActiveOrder, OrderRecord
+from gateways.naming import gateway_labels
+from orders.models import NEAR_TARGET_SHARE, ActiveOrder, OrderRecord
 from ttportal.realtime import publish_on_commit, site_group
 
 
@@ -38,11 +39,12 @@ def order_payload(order: ActiveOrder) -> dict[str, Any]:
     }
 
 
-def gateway_card(gateway: Gateway) -> dict[str, Any]:
+def gateway_card(gateway: Gateway, label: str | None = None) -> dict[str, Any]:
     """What the board shows of a gateway: enough for a banner when it is not online."""
     return {
         "id": gateway.pk,
         "name": gateway.name,
+        "label": label or gateway.name,
         "status": gateway.status,
         "status_display": gateway.get_status_display(),
     }
@@ -90,12 +92,15 @@ def today_figures(site: Site, now: datetime | None = None) -> dict[str, Any]:
 def site_board(
     site: Site, gateways: list[Gateway], orders: list[ActiveOrder], now: datetime
 ) -> dict[str, Any]:
+    labels = gateway_labels(gateways)
     return {
         "id": site.pk,
         "name": site.name,
         "time_zone": site.time_zone,
         "target_seconds": site.target_seconds,
-        "gateways": [gateway_card(g) for g in gateways],
+        # The one rule for "near": the board colours cards with it, never its own copy.
+        "near_share": NEAR_TARGET_SHARE,
+        "gateways": [gateway_card(g, labels[g.pk]) for g in gateways],
         "orders": [order_payload(o) for o in orders],
         "today": today_figures(site, now),
     }

@@ -158,13 +158,24 @@ def _run(
         via=actor.via,
         action=action,
         order_name=fit(AuditEntry, "order_name", order_name),
-        details=details,
+        details={key: _storable(str(value), DETAIL_LENGTH) for key, value in details.items()},
         result=outcome.result,
         message=fit(
             AuditEntry, "message", " ".join(filter(None, [outcome.message, outcome.warning]))
         ),
     )
     return outcome
+
+
+# How much of each typed detail (table, type) the audit keeps: enough for any valid value and a
+# recognisable start of an invalid one.
+DETAIL_LENGTH = 32
+
+
+def _storable(text: str, limit: int) -> str:
+    """What was typed, as the audit can keep it: bounded, and without NUL characters, which
+    PostgreSQL refuses in text and JSON (a refused command must still leave its entry)."""
+    return text.replace("\x00", "")[:limit]
 
 
 def _submitted(gateway: Gateway, verb: str) -> Callable[[SubmitResult], Outcome]:

@@ -21,6 +21,17 @@ from gateways.models import Site
 
 # A custom period longer than this is refused: a page of analytics, not an archive export.
 MAX_DAYS = 731
+# The dates a person may pick. Far beyond these, a period's day before or day after does not
+# exist (year 1 or 9999) and the arithmetic overflows; no restaurant has orders there anyway.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+
+
+def date_problem(day: date) -> str | None:
+    """Why a date cannot bound a period, in a manager's words, or None when it can."""
+    if day < EARLIEST or day > LATEST:
+        return f"Pick a date between {EARLIEST:%d %b %Y} and {LATEST:%d %b %Y}."
+    return None
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,10 @@ from gateways.fields import fit
 from gateways.models import Gateway
 from gateways.services import mark_needs_pairing
 from gateways.services.identity import ANOTHER_DEVICE, has_identity, liveness_at, proves
+from gateways.services.wording import for_person
 from orders.models import OrderRecord, PullCheckpoint
 from orders.services.history import next_sequence
+from ttgateway.bridge import run_blocking
 from ttgateway.client import (
     ActiveOrder,
     GatewayError,
@@ -49,7 +51,6 @@ from ttgateway.client import (
     TokenRejected,
 )
 from ttgateway.protocol import ORDERS_MAX_LIMIT
-from ttportal.blocking import run_blocking
 
 log = logging.getLogger(__name__)
 
@@ -128,10 +129,8 @@ def pull_gateway(
     except TokenRejected as exc:
         mark_needs_pairing(gateway, f"history pull: {exc}")
         return run.failed(f"{gateway.name} refused the portal's token: pair it again.")
-    except GatewayUnreachable as exc:
-        return run.failed(f"{gateway.name} did not answer the history pull: {exc}")
-    except GatewayError as exc:
-        return run.failed(f"{gateway.name} answered the history pull with an error: {exc}")
+    except GatewayError as exc:  # the library's text goes to the log, the page says this
+        return run.failed(f"History copy: {for_person(exc, 'history pull')}")
     except PullFailed as exc:
         return run.failed(str(exc))
     finally:

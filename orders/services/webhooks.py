@@ -39,7 +39,7 @@ from gateways import crypto, outbound
 from gateways.models import ApiKey
 from orders.models import Event, WebhookDelivery, WebhookEndpoint
 from orders.services.events import event_payload
-from ttportal.blocking import run_blocking
+from ttgateway.bridge import run_blocking
 
 log = logging.getLogger(__name__)
 

@@ -118,7 +118,7 @@ def test_a_manager_cannot_add_a_gateway_to_another_site(client, charlie, site, s
     )
 
     assert response.status_code == 400
-    assert "Select a valid choice" in response.content.decode()
+    assert "Choose one of the sites you manage." in response.content.decode()
     assert not Gateway.objects.exists()
 
 

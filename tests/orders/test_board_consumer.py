@@ -84,7 +84,13 @@ async def test_the_board_arrives_on_connect_with_orders_gateways_and_todays_figu
     assert (riverside["id"], riverside["name"]) == (site.pk, "Riverside")
     assert riverside["target_seconds"] == site.target_seconds
     assert riverside["gateways"] == [
-        {"id": kitchen.pk, "name": "Kitchen", "status": "offline", "status_display": "Offline"}
+        {
+            "id": kitchen.pk,
+            "name": "Kitchen",
+            "label": "Kitchen",
+            "status": "offline",
+            "status_display": "Offline",
+        }
     ]
     [card] = riverside["orders"]
     assert (card["name"], card["table"], card["gateway"], card["site"]) == (

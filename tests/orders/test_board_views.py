@@ -10,6 +10,7 @@ from django.test import Client
 
 from gateways.models import Gateway
 from orders.models import ActiveOrder, AuditEntry, OrderRecord
+from orders.services.wording import NO_TRACKER
 from tests.factories import GatewayFactory
 
 pytestmark = pytest.mark.django_db
@@ -154,14 +155,17 @@ def test_a_manager_starts_an_order_and_hears_the_gateways_words(client, alice, p
     assert response.json() == {
         "ok": True,
         "message": "Order 12 started.",
-        "warning": "Tracker not assigned with order.",
+        "warning": NO_TRACKER,
+        "field": None,
     }
     assert sim.controls.state().active_names == ["12"]
     entry = AuditEntry.objects.get()
     assert (entry.user, entry.via, entry.action) == (alice, "board", "start")
 
 
-def test_a_refusal_comes_back_verbatim_and_changes_nothing(client, alice, paired_gateway, sim):
+def test_a_refusal_comes_back_in_a_managers_words_and_changes_nothing(
+    client, alice, paired_gateway, sim
+):
     client.force_login(alice)
 
     response = client.post(
@@ -173,8 +177,9 @@ def test_a_refusal_comes_back_verbatim_and_changes_nothing(client, alice, paired
     assert response.status_code == 400
     assert response.json() == {
         "ok": False,
-        "message": "Invalid order name. Must be a positive integer.",
+        "message": "An order number is a whole number above 0 with at most 9 digits.",
         "warning": None,
+        "field": "name",
     }
     assert sim.controls.state().active_names == []
 
@@ -237,7 +242,7 @@ def test_a_form_posted_without_scripts_goes_back_to_the_board_with_a_message(
 
     assert response.redirect_chain == [(board, 302)]
     said = [str(m) for m in response.context["messages"]]
-    assert said == ["Order 7 started.", "Tracker not assigned with order."]
+    assert said == ["Order 7 started.", NO_TRACKER]
 
 
 def test_a_next_address_elsewhere_is_ignored(client, alice, paired_gateway, sim):
@@ -271,6 +276,7 @@ def test_clearing_all_asks_first(client, alice, paired_gateway, sim):
         "ok": True,
         "message": "Cleared 2 orders on Kitchen.",
         "warning": None,
+        "field": None,
     }
     assert sim.controls.state().active_names == []
 

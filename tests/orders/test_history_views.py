@@ -132,7 +132,7 @@ def test_a_bad_filter_is_explained_not_a_crash(client, bob, kitchen):
 
     assert response.status_code == 200
     assert "Give both dates" in response.content.decode()
-    assert "Digits only" in letters.content.decode()
+    assert "A table is a whole number above 0" in letters.content.decode()
 
 
 def test_the_default_period_is_the_last_seven_days(client, bob, kitchen):

@@ -54,6 +54,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--speed", type=float, default=1.0, help="demo traffic speed factor")
     parser.add_argument("--seed", type=int, default=None, help="random seed for demo traffic")
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        type=str.upper,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="INFO logs every request; WARNING only problems (the demo's quiet console)",
+    )
 
 
 def config_from(args: argparse.Namespace) -> SimulatorConfig:
@@ -92,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     add_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=getattr(logging, args.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(args))

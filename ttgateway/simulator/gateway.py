@@ -266,15 +266,20 @@ class GatewayState:
         return SubmitResult(200, ReturnCode.ORDER_ALREADY_STARTED)
 
     def _create(
-        self, name: str, order_type: OrderType, location: str | None, tracker_bound: bool
+        self,
+        name: str,
+        order_type: OrderType,
+        location: str | None,
+        tracker_bound: bool,
+        started: datetime | None = None,
     ) -> ActiveOrder:
         now = self.clock.now()
         order = ActiveOrder(
             name=name,
             uuid=str(uuid.uuid4()),
             order_type=order_type,
-            created=now,
-            state_changed=now,
+            created=started or now,
+            state_changed=started or now,
             tracker_bound=tracker_bound,
         )
         if location:
@@ -327,16 +332,22 @@ class GatewayState:
     # --- the hardware ------------------------------------------------------------------------
 
     def tracker_started(
-        self, number: str, order_type: OrderType = OrderType.ON_PREMISES
+        self,
+        number: str,
+        order_type: OrderType = OrderType.ON_PREMISES,
+        started: datetime | None = None,
     ) -> ActiveOrder:
-        """A tracker is started on the green unit: it starts its order, or joins the POS's."""
+        """A tracker is started on the green unit: it starts its order, or joins the POS's.
+
+        ``started`` (in the past) is for a demo that opens in the middle of a rush.
+        """
         name = _order_name(number)
         self.trackers.setdefault(name, "trk-" + secrets.token_hex(3))
         existing = self._active_by_name(name)
         if existing is not None:
             existing.tracker_bound = True
             return existing
-        return self._create(name, order_type, None, tracker_bound=True)
+        return self._create(name, order_type, None, tracker_bound=True, started=started)
 
     def tracker_at_table(self, number: str, table: str) -> ActiveOrder:
         """A tracker reaches a tagged table; an order can be born located (no start first)."""

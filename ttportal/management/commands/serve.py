@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from ttportal import console
 from ttportal.checks import refuse_generated_secrets_outside_the_single_box
 from ttportal.singlebox import Roles, serve
 
@@ -28,6 +30,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         refuse_generated_secrets_outside_the_single_box()
+        console.configure(options["verbosity"], settings.TTPORTAL_LOG_LEVEL, settings.LOGGING)
+        # WhiteNoise warns at start-up when its collected-files directory is missing; the single
+        # box serves straight from the apps, so an empty one is all it needs.
+        settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError(

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 
 from gateways.models import Site
 from gateways.services.tokens import reseal_retired_tokens
+from ttportal import console
 from ttportal.checks import refuse_generated_secrets_outside_the_single_box
 from ttportal.demo import ensure_paired_demo_gateway, issue_sandbox_key
 from ttportal.keyfile import private_file
@@ -45,13 +46,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         refuse_generated_secrets_outside_the_single_box()
+        console.configure(options["verbosity"], settings.TTPORTAL_LOG_LEVEL, settings.LOGGING)
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         if options["demo"]:
             open_loopback_for_demo()
         call_command("migrate", interactive=False, verbosity=0)
         if resealed := reseal_retired_tokens():
             self.stdout.write(f"Re-sealed {resealed} gateway token(s) with this box's own key.")
-        self._ensure_first_admin()
+        password = self._ensure_first_admin()
         self._ensure_first_site(options["demo"])
         roles, simulator_url = self._roles(options)
         portal_url = f"http://{options['host']}:{options['port']}/"
@@ -63,6 +65,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"Demo gateway '{gateway.name}' paired ({gateway.base_url}).")
                 demo_site = gateway.site
             self.stdout.write(self.style.SUCCESS(f"TT Portal: open {portal_url}"))
+            if password:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"First start: sign in as 'admin' with password {password} "
+                        "(shown once; change it in the admin)."
+                    )
+                )
             if demo_site is not None:
                 self.stdout.write(f"The live board: {portal_url}board/")
                 self.stdout.write(f"Demo gateway hardware controls: {simulator_url}/_sim/")
@@ -71,9 +80,15 @@ class Command(BaseCommand):
                     "POS API sandbox key for the demo site (shown once): "
                     + issue_sandbox_key(demo_site)
                 )
-            self.stdout.write("Press Ctrl-C to stop.")
+            more = "" if options["verbosity"] >= 2 else "; -v 2 shows routine work too"
+            self.stdout.write(
+                f"From here on: warnings, errors and gateway changes only{more}. "
+                "Press Ctrl-C to stop."
+            )
 
-        raise SystemExit(Supervisor(roles, self.stdout.write).run(on_ready=ready))
+        code = Supervisor(roles, self.stdout.write).run(on_ready=ready)
+        self.stdout.write("TT Portal stopped." if code == 0 else f"TT Portal stopped ({code}).")
+        raise SystemExit(code)
 
     def _roles(self, options: dict[str, Any]) -> tuple[list[Role], str]:
         roles: list[Role] = []
@@ -88,12 +103,16 @@ class Command(BaseCommand):
                     python(
                         "-m", "ttgateway.simulator", "--host", "127.0.0.1", "--port", port,
                         "--name", "Demo Gateway", "--state-file", state_file,
-                        "--seed-history", "13", "--demo-traffic", "--speed", "4",
+                        "--seed-history", "13", "--demo-traffic",
                         "--mdns", "--mdns-interface", "127.0.0.1",
+                        "--log-level", console.level_for(options["verbosity"]),
                     ),
                 )
             )  # fmt: skip
-        env = {"TTPORTAL_SIMULATOR_URL": simulator_url}
+        env = {
+            "TTPORTAL_SIMULATOR_URL": simulator_url,
+            "TTPORTAL_CONSOLE_VERBOSITY": str(options["verbosity"]),
+        }
         if simulator_url:
             # The demo looks for gateways on loopback only: nothing is multicast on the LAN.
             env["TTPORTAL_DISCOVERY_INTERFACES"] = "127.0.0.1"
@@ -104,6 +123,8 @@ class Command(BaseCommand):
             options["host"],
             "--port",
             str(options["port"]),
+            "--verbosity",
+            str(options["verbosity"]),
         ]
         roles.append(Role("portal", python(*serve_argv), env=env))
         return roles, simulator_url
@@ -115,25 +136,26 @@ class Command(BaseCommand):
         Site.objects.create(name="My restaurant", time_zone=settings.TIME_ZONE)
         self.stdout.write("Created the site 'My restaurant': rename it in the admin.")
 
-    def _ensure_first_admin(self) -> None:
-        """Create an admin on first start; its password goes to the person at the console.
+    def _ensure_first_admin(self) -> str | None:
+        """Create an admin on first start; the password to show the person at the console.
 
-        Never to a log: when the output is not a terminal (a service manager's journal, a
-        file), the password goes to a file in the data directory only its owner can read.
+        It is shown once beside the address (when the portal is ready, so nothing scrolls it
+        away) and never logged: when the output is not a terminal (a service manager's journal,
+        a file), it goes to a file in the data directory only its owner can read instead.
         """
         users = get_user_model()
         if users.objects.filter(is_superuser=True).exists():
-            return
+            return None
         password = secrets.token_urlsafe(12)
         users.objects.create_superuser("admin", "", password)
         if self.stdout.isatty():
-            where = f"with password {password} (shown once"
-        else:
-            kept = private_file(settings.DATA_DIR / FIRST_ADMIN_PASSWORD_FILE)
-            kept.write_text(password + "\n")
-            where = f"whose password is in {kept} (readable by you only; delete it"
+            return password
+        kept = private_file(settings.DATA_DIR / FIRST_ADMIN_PASSWORD_FILE)
+        kept.write_text(password + "\n")
         self.stdout.write(
             self.style.WARNING(
-                f"First start: created user 'admin' {where}; change it in the admin)."
+                f"First start: created user 'admin' whose password is in {kept} (readable by "
+                "you only; delete it and change the password in the admin)."
             )
         )
+        return None

@@ -11,7 +11,6 @@
 
   const FRESH_MS = 5000;
   const TOAST_MS = 7000;
-  const NEAR_SHARE = 0.8; // as orders.models.NEAR_TARGET_SHARE
   const actionsRoot = root.dataset.actionsRoot;
   const csrf = root.dataset.csrf;
   const next = root.dataset.next;
@@ -26,6 +25,7 @@
       empty: section.querySelector("[data-empty]"),
       alerts: section.querySelector("[data-site-alerts]"),
       target: Number(section.dataset.target),
+      near: null, // the portal's own share (orders.models.NEAR_TARGET_SHARE), from the payload
       canManage: section.dataset.canManage === "1",
       gateways: {},
       today: null,
@@ -44,9 +44,9 @@
     return h ? h + ":" + String(m).padStart(2, "0") + ":" + s : m + ":" + s;
   }
 
-  function timing(elapsed, target) {
-    if (elapsed > target) return "over";
-    return elapsed >= target * NEAR_SHARE ? "near" : "on_time";
+  function timing(elapsed, site) {
+    if (elapsed > site.target) return "over";
+    return elapsed >= site.target * site.near ? "near" : "on_time";
   }
 
   function make(tag, attrs, text) {
@@ -80,7 +80,7 @@
     locateForm.append(
       make("input", {
         name: "table", inputmode: "numeric", autocomplete: "off", size: "3",
-        placeholder: "Table", "aria-label": "Table for order " + order.name,
+        placeholder: "Table", "aria-label": "Table for order " + order.name, maxlength: "9",
       }),
       make("button", { type: "submit", class: "secondary" }, "Set table"),
     );
@@ -108,6 +108,7 @@
       make("span", { class: "order-type", "data-field": "type" }),
       make("span", { class: "order-state", "data-field": "state" }),
       make("span", { class: "order-paged", "data-field": "paged" }, "Paged"),
+      make("span", { class: "order-gateway", "data-field": "gateway" }),
     );
     card.append(head, facts);
     if (site.canManage) card.append(cardActions(order));
@@ -135,6 +136,7 @@
     card.querySelector('[data-field="type"]').textContent = order.type_display;
     card.querySelector('[data-field="state"]').textContent = order.state_display;
     card.querySelector('[data-field="paged"]').hidden = !order.paged;
+    labelGateway(card, sites[order.site]);
     const typeForm = card.querySelector('form[data-action="type"]');
     if (typeForm) {
       const toGo = order.type === "TO_GO";
@@ -142,6 +144,15 @@
       typeForm.querySelector("button").textContent = toGo ? "Make eat in" : "Make to go";
     }
     tickCard(card, sites[order.site]);
+  }
+
+  // With two gateways on a site, each card says which one its order is on.
+  function labelGateway(card, site) {
+    const node = card.querySelector('[data-field="gateway"]');
+    const ids = Object.keys(site ? site.gateways : {});
+    const gateway = site && site.gateways[card.dataset.gateway];
+    node.textContent = ids.length > 1 && gateway ? "on " + gateway.label : "";
+    node.hidden = !node.textContent;
   }
 
   function markFresh(card, change) {
@@ -196,7 +207,7 @@
     if (!site) return 0;
     const elapsed = (serverNow() - Date.parse(card.dataset.created)) / 1000;
     card.querySelector("[data-elapsed]").textContent = duration(elapsed);
-    const t = timing(Math.floor(elapsed), site.target);
+    const t = timing(Math.floor(elapsed), site);
     if (card.dataset.timing !== t) card.dataset.timing = t;
     return t === "over" ? 1 : 0;
   }
@@ -238,7 +249,7 @@
         "data-gateway-alert": String(gateway.id),
         "data-status": gateway.status,
       });
-      alert.append(make("strong", {}, gateway.name), ALERTS[gateway.status]);
+      alert.append(make("strong", {}, gateway.label || gateway.name), ALERTS[gateway.status]);
       site.alerts.append(alert);
     });
     site.section.dataset.alerts = String(site.alerts.children.length);
@@ -252,7 +263,10 @@
       const site = sites[data.id];
       if (!site) return;
       site.target = data.target_seconds;
+      site.near = data.near_share;
       site.section.dataset.target = String(data.target_seconds);
+      const shown = site.section.querySelector("[data-target-display]");
+      if (shown) shown.textContent = duration(data.target_seconds);
       site.gateways = {};
       data.gateways.forEach(function (g) { site.gateways[g.id] = g; });
       renderAlerts(site);
@@ -285,7 +299,10 @@
     const g = payload.gateway;
     const site = sites[g.site];
     if (!site) return;
-    site.gateways[g.id] = { id: g.id, name: g.name, status: g.status, status_display: g.status_display };
+    const known = site.gateways[g.id] || {};
+    site.gateways[g.id] = {
+      id: g.id, name: g.name, label: known.label || g.name, status: g.status, status_display: g.status_display,
+    };
     renderAlerts(site);
   });
 
@@ -307,8 +324,23 @@
     toastTimer = setTimeout(function () { toast.hidden = true; }, TOAST_MS);
   }
 
+  // A refusal about one field is shown next to it, as well as in the toast.
+  function clearFieldErrors(form) {
+    form.querySelectorAll("[data-field-error]").forEach(function (node) { node.remove(); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (node) { node.removeAttribute("aria-invalid"); });
+  }
+
+  function showFieldError(form, field, message) {
+    const input = field && form.querySelector('[name="' + field + '"]');
+    if (!input) return;
+    input.setAttribute("aria-invalid", "true");
+    const note = make("span", { class: "field-error", "data-field-error": field, role: "alert" }, message);
+    (input.closest("label") || input).after(note);
+  }
+
   async function send(form) {
     const buttons = form.querySelectorAll("button");
+    clearFieldErrors(form);
     buttons.forEach(function (b) { b.disabled = true; });
     try {
       const response = await fetch(form.action, {
@@ -324,6 +356,11 @@
         answer = { ok: false, message: "The portal answered " + response.status + ". Reload the page and try again." };
       }
       tellPerson(answer.ok, answer.message, answer.warning);
+      if (!answer.ok) showFieldError(form, answer.field, answer.message);
+      if (answer.can_page === false) {
+        const card = form.closest("[data-order-card]");
+        if (card) card.dataset.noTracker = "1";
+      }
       if (answer.ok) {
         form.querySelectorAll('input[name="table"], .start-form input[name="name"]').forEach(function (i) { i.value = ""; });
         if (form.dataset.action === "clear-all-confirm") form.remove();

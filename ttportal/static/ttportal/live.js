@@ -62,8 +62,8 @@
     const left = p.outcome === "waiting" ? " (" + p.seconds_left + " s left)" : "";
     status.innerHTML = "";
     const strong = document.createElement("strong");
-    strong.textContent = p.outcome_display + left;
-    status.append(strong, " — " + p.message);
+    strong.textContent = p.message + left;
+    status.append(strong);
   });
 
   window.TTLive = { on: on };
