@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from gateways.services.identity import ANOTHER_DEVICE
 from ttgateway.client import GatewayError, GatewayUnreachable, TokenRejected
 from ttgateway.client.errors import MalformedResponse
 
@@ -20,6 +21,8 @@ def for_person(exc: GatewayError, doing: str = "") -> str:
     log.info("gateway error%s: %s", f" ({doing})" if doing else "", exc)
     if isinstance(exc, TokenRejected):
         return "The gateway refused the portal's token: pair it again."
+    if exc.message == ANOTHER_DEVICE:  # already in a manager's words, and the one to act on
+        return ANOTHER_DEVICE
     if isinstance(exc, GatewayUnreachable):
         return "The gateway did not answer: check that it is on and connected to the network."
     if isinstance(exc, MalformedResponse):

@@ -299,7 +299,7 @@ def test_6_adding_a_gateway_explains_a_huge_or_silent_address_in_plain_words(
     form.locator('[name="port"]').fill(str(silent))
     form.locator('[type="submit"]').click()
     said = tab.inner_text('[data-field-error="host"]')
-    assert said.startswith(f"No Table Tracker gateway answered at 127.0.0.1:{silent}.")
+    assert said.startswith("No Table Tracker gateway answered at this address.")
     assert "Connect call failed" not in said
     assert "ssl:" not in said
 

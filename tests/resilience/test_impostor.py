@@ -56,7 +56,14 @@ def real() -> Iterator[ThreadedSimulator]:
 
 
 @pytest.fixture
-async def portal() -> AsyncIterator[Relay]:
+async def riverside() -> None:
+    """The site the gateway is found for: there before discovery starts, as in a real box
+    (a gateway announced while no site exists is filed by the next periodic discovery)."""
+    await sync_to_async(SiteFactory.create)(name="Riverside")
+
+
+@pytest.fixture
+async def portal(riverside: None) -> AsyncIterator[Relay]:
     """Continuous discovery and the relay, as the single box runs them."""
     stop = asyncio.Event()
     relay = Relay(MirrorFeed(), FAST)
@@ -94,7 +101,6 @@ def never_needed_pairing(gateway_id: int) -> bool:
 async def test_an_impostor_changes_nothing_and_the_real_gateway_is_followed_after_proof(
     real, portal, admin_client
 ):
-    await sync_to_async(SiteFactory.create)(name="Riverside")
     found = await eventually(the_gateway, within=15)
     assert found is not None
     gateway: Gateway = found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import logging
 import logging.config
 import warnings
@@ -75,6 +76,13 @@ def test_verbosity_two_brings_the_routine_lines_back(console_at, capsys):
     assert "Sending due task" in shown
 
 
+class Terminal(io.StringIO):
+    """A console a person reads (the password is shown only on one)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def test_up_shows_the_address_and_the_password_together_and_says_when_it_stopped(
     db, monkeypatch, capsys
 ):
@@ -84,10 +92,11 @@ def test_up_shows_the_address_and_the_password_together_and_says_when_it_stopped
 
     monkeypatch.setattr(Supervisor, "run", run)
 
+    terminal = Terminal()
     with pytest.raises(SystemExit) as ended:
-        call_command("up", "--port", "8099")
+        call_command("up", "--port", "8099", stdout=terminal)
 
-    out = capsys.readouterr().out.splitlines()
+    out = terminal.getvalue().splitlines()
     address = next(i for i, line in enumerate(out) if "open http://127.0.0.1:8099/" in line)
     assert "sign in as 'admin' with password" in out[address + 1]
     assert "-v 2" in out[address + 2]
