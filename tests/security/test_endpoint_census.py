@@ -27,7 +27,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
-from django.http.response import HttpResponseBase, StreamingHttpResponse
+from django.http.response import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
@@ -185,9 +185,7 @@ HTTP: dict[str, Endpoint] = {
     "gateways:list": _page("/gateways/"),
     "gateways:detail": _site_page(lambda world: f"/gateways/{world.gateway.pk}/"),
     "gateways:pair": _manager_action(lambda world: f"/gateways/{world.gateway.pk}/pair"),
-    "gateways:discover": _manager_action(
-        lambda world: f"/gateways/sites/{world.site.pk}/discover"
-    ),
+    "gateways:discover": _manager_action(lambda world: f"/gateways/sites/{world.site.pk}/discover"),
     "gateways:add": Endpoint(
         url=lambda world: "/gateways/add",
         method="POST",
@@ -349,6 +347,7 @@ def world(db: None, settings: Any) -> World:
 def _body(response: HttpResponseBase) -> str:
     if isinstance(response, StreamingHttpResponse):
         return b"".join(response.streaming_content).decode()  # type: ignore[arg-type]
+    assert isinstance(response, HttpResponse)
     return response.content.decode()
 
 
