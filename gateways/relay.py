@@ -30,6 +30,7 @@ from ttgateway.client import (
     GatewayClient,
     GatewayError,
     GatewayInfo,
+    MalformedResponse,
     OrderEvent,
     Snapshot,
     TokenRejected,
@@ -188,6 +189,10 @@ class Relay:
                 log.warning("gateway %s refused the relay's token: %s", target.gateway_id, exc)
                 await _refused(target.gateway_id, str(exc))
                 return
+            except MalformedResponse as exc:
+                # It answered, so it is not offline: reconnecting (and its snapshot) is enough.
+                log.warning("gateway %s sent a malformed message: %s", target.gateway_id, exc)
+                await self._lost(target.gateway_id, "")
             except GatewayError as exc:
                 log.info("gateway %s: relay connection ended: %s", target.gateway_id, exc)
                 await self._lost(target.gateway_id, str(exc))
