@@ -12,6 +12,7 @@ Each scenario's figures go to ``results.json`` (``TTPORTAL_RELIABILITY_RESULTS``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -178,18 +179,21 @@ class Portal:
 class Simulator:
     """A simulated gateway on a thread, with a state file: it can restart where it was."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, announce_as: str | None = None) -> None:
         self.state_file = workdir / "gateway.json"
-        self.port = 0
+        self._port = 0
+        self.announce_as = announce_as
         self.running: ThreadedSimulator | None = None
         self.start()
 
     def start(self) -> None:
         config = SimulatorConfig(
-            host="127.0.0.1", port=self.port, auth_timeout=1.0, state_file=self.state_file
+            host="127.0.0.1", port=self._port, auth_timeout=1.0, state_file=self.state_file
         )
+        if self.announce_as is not None:
+            config.name, config.mdns, config.mdns_interfaces = self.announce_as, True, ["127.0.0.1"]
         self.running = ThreadedSimulator(config).__enter__()
-        self.port = self.running.port
+        self._port = self.running.port  # a restart comes back on the same port
 
     def stop(self) -> None:
         if self.running is not None:
@@ -198,7 +202,12 @@ class Simulator:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        assert self.running is not None, "the simulator is stopped"
+        return self.running.url
+
+    @property
+    def port(self) -> int:
+        return self.running.port if self.running is not None else self._port
 
     def control(self, path: str, body: dict[str, Any] | None = None, method: str = "POST") -> Any:
         """The simulator's hardware and fault controls (``/_sim/...``)."""
@@ -315,12 +324,15 @@ def converge(
         ) from None
 
 
-def paired_gateway(sim: Simulator, site: Any) -> tuple[Gateway, str]:
-    """A gateway paired the way a manager does it (button, then the portal's pairing run)."""
+def paired_gateway(sim: Simulator, site: Any, found: Gateway | None = None) -> tuple[Gateway, str]:
+    """A gateway paired the way a manager does it (button, then the portal's pairing run):
+    the one discovery ``found``, or one added by its address."""
     from gateways import services
     from tests.factories import GatewayFactory
 
-    gateway = GatewayFactory.create(site=site, name="Kitchen", host="127.0.0.1", port=sim.port)
+    gateway = found or GatewayFactory.create(
+        site=site, name="Kitchen", host="127.0.0.1", port=sim.port
+    )
     sim.control("button")
     attempt = services.run_pairing(services.start_pairing(gateway, None).pk)
     assert attempt.outcome == attempt.Outcome.PAIRED, attempt.message
@@ -330,6 +342,7 @@ def paired_gateway(sim: Simulator, site: Any) -> tuple[Gateway, str]:
     return gateway, token
 
 
+@contextlib.contextmanager
 def workdir() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="ttportal-faults-"))
     try:

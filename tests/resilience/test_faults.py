@@ -11,7 +11,9 @@ them. ``TTPORTAL_SOAK_MINUTES`` makes the repeating scenarios run for that long 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -90,21 +92,33 @@ class Rig:
         )
 
 
-@pytest.fixture
-def rig(transactional_db: None) -> Iterator[Rig]:
-    for workdir in harness.workdir():
-        sim = Simulator(workdir)
+@contextlib.contextmanager
+def rigged(announce_as: str | None = None) -> Iterator[Rig]:
+    """The portal and a paired simulated gateway (found by mDNS when it announces itself), with
+    two orders on the board and alice looking at her pages."""
+    with harness.workdir() as workdir:
+        sim = Simulator(workdir, announce_as)
         site = SiteFactory.create(name="Riverside", time_zone="UTC")
         alice = MembershipFactory.create(user=UserFactory.create(username="alice"), site=site).user
-        gateway, token = harness.paired_gateway(sim, site)
         portal = Portal(workdir)
-        manager = Manager.signed_in(
-            portal,
-            alice,
-            [f"/board/{site.pk}/", f"/gateways/{gateway.pk}/", "/history/", "/healthz"],
-        )
         try:
-            portal.start()
+            found = None
+            if announce_as is not None:
+                portal.start()
+                wait_until(
+                    lambda: Gateway.objects.filter(site=site, name=announce_as).exists(),
+                    CONVERGE,
+                    "the portal discovers the gateway",
+                )
+                found = Gateway.objects.get(site=site, name=announce_as)
+            gateway, token = harness.paired_gateway(sim, site, found)
+            manager = Manager.signed_in(
+                portal,
+                alice,
+                [f"/board/{site.pk}/", f"/gateways/{gateway.pk}/", "/history/", "/healthz"],
+            )
+            if announce_as is None:
+                portal.start()
             rig = Rig(sim, portal, site, alice, gateway, token, manager)
             rig.rush(2)
             converge(sim, gateway, manager, CONVERGE, "at start")
@@ -112,6 +126,12 @@ def rig(transactional_db: None) -> Iterator[Rig]:
         finally:
             portal.stop()
             sim.stop()
+
+
+@pytest.fixture
+def rig(transactional_db: None) -> Iterator[Rig]:
+    with rigged() as rig:
+        yield rig
 
 
 def finish(result: Result, rig: Rig) -> None:
@@ -266,3 +286,28 @@ def test_the_two_week_purge_loses_nothing_the_portal_had_copied(rig: Rig) -> Non
     result.manager_saw = f"{purged} records purged by the gateway, all still in the portal"
     result.allowed_seconds = CONVERGE
     finish(result, rig)
+
+
+def test_a_gateway_moved_by_dhcp_is_followed_without_pairing_again(transactional_db: None) -> None:
+    result = Result("address change (DHCP)", "gateway moved to another address and port")
+    with rigged(announce_as=f"Resilience Gateway {os.getpid()}") as rig:
+        token_before = rig.gateway.current_token()
+        for n in harness.rounds():
+            rig.rush(3)
+            host = f"127.0.0.{2 + n % 200}"
+            rig.sim.control("address", {"host": host, "port": 0})
+            rig.rush(2)
+            result.converged(converge(rig.sim, rig.gateway, rig.manager, CONVERGE, "moved"))
+            rig.gateway.refresh_from_db()
+            assert (rig.gateway.host, rig.gateway.port) == (host, rig.sim.port)
+            result.rounds = n + 1
+        rig.history_settles(result)
+
+        assert rig.gateway.current_token() == token_before, "paired again"
+        move = StatusChange.objects.filter(
+            gateway=rig.gateway, detail__startswith="moved from"
+        ).first()
+        assert move is not None, "the move left no trace for the manager"
+        result.manager_saw = f"'{move.detail}' on the gateway's page"
+        result.allowed_seconds = CONVERGE
+        finish(result, rig)
