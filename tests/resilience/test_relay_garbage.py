@@ -14,8 +14,9 @@ import contextlib
 import inspect
 import itertools
 import json
+import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ from orders.feed import MirrorFeed
 from orders.models import ActiveOrder
 from tests.factories import GatewayFactory
 from tests.fuzzing import VALID_ORDER, garbage_frames
+from tests.resilience.harness import Result, record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -154,19 +156,35 @@ async def mirrored(gateway: Gateway, order_uuid: str) -> bool:
     return await within(exists)
 
 
+# What every test here fed the relay, for the results table (see harness.record).
+TALLY = Result("relay fed garbage", "fuzzed frames over a real socket, then a valid order")
+
+
 async def feed(gateway: Gateway, frames: list[str | bytes], seq: int | None = None) -> FakeGateway:
     """Garbage, then one valid order: the relay must still mirror it."""
     fake = FakeGateway()
     async with serving(fake, gateway.port), relaying() as relay:
         # Only once the first snapshot is in: the valid order must come after the garbage.
         assert await within(lambda: gateway.pk in relay.connected), "the relay never connected"
+        started = time.monotonic()
         for frame in frames:
             fake.outbox.put_nowait(frame)
         order = valid_order()
         fake.send_order(order, seq)
         assert await mirrored(gateway, order["uuid"]), f"not mirrored after {frames!r:.300}"
         assert gateway.pk in relay.followed, "the relay stopped following the gateway"
+    TALLY.converged(time.monotonic() - started)
+    TALLY.bad_inputs += len(frames)
     return fake
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tally() -> Iterator[None]:
+    yield
+    if TALLY.bad_inputs:
+        TALLY.allowed_seconds = WITHIN
+        TALLY.manager_saw = "nothing: the gateway stayed online, the valid orders mirrored"
+        record(TALLY)
 
 
 @settings(
