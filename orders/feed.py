@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from asgiref.sync import sync_to_async
-
 from gateways.models import Gateway
 from orders.services.mirror import Change, apply_order, apply_snapshot
 from ttgateway.client import OrderEvent, Snapshot
 from ttgateway.protocol import EventType
+from ttportal.dbthread import in_db_thread
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +32,7 @@ class MirrorFeed:
         self.snapshot_seq: dict[int, int] = {}
 
     async def snapshot(self, gateway_id: int, snapshot: Snapshot) -> None:
-        kept, ghosts = await sync_to_async(_apply_snapshot)(gateway_id, snapshot)
+        kept, ghosts = await in_db_thread(_apply_snapshot)(gateway_id, snapshot)
         if snapshot.seq is not None:
             self.snapshot_seq[gateway_id] = snapshot.seq
         else:
@@ -44,7 +43,7 @@ class MirrorFeed:
         last = self.snapshot_seq.get(gateway_id)
         if event.seq is not None and last is not None and event.seq <= last:
             return  # already in the snapshot
-        await sync_to_async(_apply_event)(gateway_id, event)
+        await in_db_thread(_apply_event)(gateway_id, event)
 
 
 def _apply_snapshot(gateway_id: int, snapshot: Snapshot) -> tuple[int, int]:

@@ -12,7 +12,6 @@ import logging
 import re
 from enum import StrEnum
 
-from asgiref.sync import sync_to_async
 from django.db import transaction
 
 from gateways import browsing
@@ -21,6 +20,7 @@ from gateways.models import Gateway, Site, StatusChange
 from gateways.services.status import announce
 from ttgateway.client import GatewayClient, GatewayError, GatewayInfo
 from ttportal.blocking import run_blocking
+from ttportal.dbthread import in_db_thread
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,6 @@ async def watch_lan(stop: asyncio.Event) -> None:
     """Continuous discovery for the local sites, until ``stop``."""
 
     async def on_found(found: FoundGateway) -> None:
-        await sync_to_async(record_for_local_sites)(found)
+        await in_db_thread(record_for_local_sites)(found)
 
     await browsing.watch(on_found, stop)

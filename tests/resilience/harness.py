@@ -114,10 +114,13 @@ def database_url() -> str:
 class Portal:
     """``manage.py serve`` as a child process that can be killed and started again."""
 
-    def __init__(self, workdir: Path, **env: str) -> None:
+    def __init__(self, workdir: Path, *args: str, name: str = "portal", **env: str) -> None:
+        """``args`` after ``manage.py`` (default: ``serve``, web + relay + worker + beat);
+        anything but ``serve`` is taken as ready once started."""
+        self.args = args or ("serve",)
+        self.name = name
         self.workdir = workdir
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.port = 0  # chosen at the first start: a port chosen early may be taken meanwhile
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url(),
@@ -134,17 +137,26 @@ class Portal:
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     def start(self) -> None:
+        """Starts it, on the same port as before when it is a restart."""
+        self.port = self.port or free_port()
         self.starts += 1
-        log = (self.workdir / f"portal-{self.starts}.log").open("wb")
+        serving = self.args[0] == "serve"
+        argv = [*self.args, "--port", str(self.port)] if serving else list(self.args)
+        log = (self.workdir / f"{self.name}-{self.starts}.log").open("wb")
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
-            [sys.executable, "manage.py", "serve", "--port", str(self.port)],
+            [sys.executable, "manage.py", *argv],
             cwd=settings.BASE_DIR,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_until(lambda: self._answers(), 30, "the portal did not start")
+        if serving:
+            wait_until(lambda: self._answers(), 30, f"the {self.name} starts")
 
     def _answers(self) -> bool:
         assert self.process is not None
@@ -173,7 +185,8 @@ class Portal:
             self.process.wait()
 
     def logs(self) -> str:
-        return "\n".join(p.read_text()[-4000:] for p in sorted(self.workdir.glob("portal-*.log")))
+        logs = sorted(self.workdir.glob("*.log"))
+        return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in logs)
 
 
 class Simulator:

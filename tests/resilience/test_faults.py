@@ -224,8 +224,8 @@ def test_the_relay_and_the_worker_killed_mid_pull_resume_with_nothing_lost_or_do
     rig: Rig,
 ) -> None:
     result = Result("relay and worker killed mid-pull", "portal SIGKILLed during a history pull")
-    seeded = rig.sim.control("history", {"days": 13, "orders_per_day": 60, "seed": 3})["added"]
-    rig.sim.control("faults", {"delay_ms": 150})  # a pull of this history takes seconds
+    seeded = rig.sim.control("history", {"days": 5, "orders_per_day": 60, "seed": 3})["added"]
+    rig.sim.control("faults", {"delay_ms": 400})  # a pull of this history takes seconds
 
     wait_until(
         lambda: OrderRecord.objects.filter(gateway=rig.gateway).count() > 50,

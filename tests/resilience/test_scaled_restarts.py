@@ -213,7 +213,13 @@ class Scaled:
             result.records_lost, result.records_doubled = lost, doubled
             return lost == 0
 
-        return wait_until(complete, CONVERGE, "the history copy completes")
+        try:
+            return wait_until(complete, CONVERGE, "the history copy completes")
+        except AssertionError:
+            raise AssertionError(
+                f"{result.records_lost} records lost, {result.records_doubled} doubled\n"
+                f"{self.portal.logs()}"
+            ) from None
 
     def rush(self, count: int) -> None:
         for n in range(count):
@@ -241,6 +247,7 @@ def scaled() -> Iterator[Scaled]:
         redis = PrivateRedis(workdir, REDIS)
         postgres = PrivatePostgres(PG_BIN)
         portal: Portal | None = None
+        relay: Portal | None = None
         try:
             redis.start()
             postgres.start()
@@ -250,7 +257,10 @@ def scaled() -> Iterator[Scaled]:
                 "TTPORTAL_REDIS_PREFIX": "resilience-scaled",
                 "TTPORTAL_TOKEN_KEYS": "resilience-scaled-test-key-0123456789abcdef",
             }
-            portal = Portal(workdir, **env)
+            # As in production: the relay is a process of its own, which serves no requests
+            # (nothing else would replace its database connection after a restart).
+            portal = Portal(workdir, "serve", "--no-relay", **env)
+            relay = Portal(workdir, "relay", name="relay", **env)
             manage = [sys.executable, "manage.py"]
             child_env = {**portal.env}
             subprocess.run(  # noqa: S603 - our own interpreter and manage.py
@@ -272,6 +282,7 @@ def scaled() -> Iterator[Scaled]:
             )
             ids = json.loads(made.stdout.decode().strip().splitlines()[-1])
             portal.start()
+            relay.start()
             pages = [f"/board/{ids['site']}/", f"/gateways/{ids['gateway']}/", "/history/"]
             manager = Manager(portal, f"sessionid={ids['cookie']}", pages)
             rig = Scaled(sim, redis, postgres, portal, ids["gateway"], ids["token"], manager)
@@ -279,8 +290,9 @@ def scaled() -> Iterator[Scaled]:
             rig.converge("at start")
             yield rig
         finally:
-            if portal is not None:
-                portal.stop()
+            for process in (portal, relay):
+                if process is not None:
+                    process.stop()
             sim.stop()
             redis.stop()
             postgres.stop()
