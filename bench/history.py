@@ -23,15 +23,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,6 +38,9 @@ from types import FrameType
 from typing import Any
 
 import psycopg
+
+from bench.simulator import free_port, wait_http
+from ttgateway.controls import SyncSimulatorControls
 
 HOST = "127.0.0.1"  # loopback only, whatever the flags say
 DB_NAME = "ttportal_bench"
@@ -97,6 +97,7 @@ def scratch_database() -> Iterator[None]:
         os.environ["DATABASE_URL"] = f"postgres://postgres@{HOST}:5432/{DB_NAME}"
         os.environ["DJANGO_SETTINGS_MODULE"] = "ttportal.settings"
         os.environ.setdefault("TTPORTAL_LOG_LEVEL", "WARNING")
+        os.environ["TTPORTAL_GATEWAY_NETWORKS"] = "127.0.0.0/8"  # its simulators are on loopback
         import django
         from django.core.management import call_command
 
@@ -116,22 +117,6 @@ def scratch_database() -> Iterator[None]:
 # --- simulated gateways ------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def call(url: str, method: str = "GET", body: dict[str, Any] | None = None) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(  # noqa: S310 - loopback URLs we built
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-        return json.loads(response.read())
-
-
 @contextlib.contextmanager
 def simulators(count: int, logs: Path) -> Iterator[list[str]]:
     """``count`` simulator processes on loopback; their base URLs. Terminated afterwards."""
@@ -147,8 +132,8 @@ def simulators(count: int, logs: Path) -> Iterator[list[str]]:
                     subprocess.Popen(argv, cwd=REPO, stdout=sink, stderr=subprocess.STDOUT)  # noqa: S603
                 )
             urls.append(f"http://{HOST}:{port}")
-        for url, process in zip(urls, processes, strict=True):
-            wait_ready(url, process)
+        for n, (url, process) in enumerate(zip(urls, processes, strict=True)):
+            wait_http(f"{url}/api/v2", process, logs / f"sim-{n}.log")
         yield urls
     finally:
         for process in processes:
@@ -161,28 +146,13 @@ def simulators(count: int, logs: Path) -> Iterator[list[str]]:
                 process.wait(timeout=5)
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"simulator at {url} exited with {process.returncode}")
-        with contextlib.suppress(OSError):
-            call(f"{url}/api/v2")
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"simulator at {url} not ready after 20 s")
-
-
 def seed(url: str, orders: int, index: int) -> tuple[int, str]:
     """Freeze the clock, seed at least ``orders`` finished orders, take a token."""
-    call(f"{url}/_sim/clock", "POST", {"freeze": True})
     per_day = -(-orders // 13) + 1  # 13 whole days back, plus part of today
-    held = call(
-        f"{url}/_sim/history", "POST", {"days": 13, "orders_per_day": per_day, "seed": index}
-    )
-    call(f"{url}/_sim/button", "POST", {})
-    token = call(f"{url}/api/v2/accesstoken/generate?name=bench")["token"]["token"]
-    return int(held["history_count"]), str(token)
+    with SyncSimulatorControls(url) as controls:
+        controls.freeze_clock()
+        held = controls.seed_history(days=13, orders_per_day=per_day, seed=index)
+        return held.history_count, controls.issue_token("bench")
 
 
 # --- part 1: the pull --------------------------------------------------------------------------

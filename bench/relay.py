@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -47,14 +46,16 @@ from bench.simulator import (
     percentile,
     read_log,
     server_process,
+    wait_http,
 )
+from ttgateway.controls import SimulatorControls, SyncSimulatorControls, TrackerAction
 
 HOST = "127.0.0.1"  # loopback only, whatever the flags say
 REPO = Path(__file__).resolve().parent.parent
 USERNAME = "bench"
 PASSWORD = "bench-relay-password"  # a throw-away user in a throw-away database
 # The hardware control, the gateway's event type, and the board's ``change`` of each step.
-STEPS = (
+STEPS: tuple[tuple[TrackerAction, str, str], ...] = (
     ("start", "ORDER_CREATED", "created"),
     ("locate", "ORDER_MODIFIED", "modified"),
     ("clear", "ORDER_CLEARED", "cleared"),
@@ -279,6 +280,7 @@ def portal_environment(data_dir: Path) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "ttportal.settings"
     os.environ["TTPORTAL_DATA_DIR"] = str(data_dir)
     os.environ["TTPORTAL_DISCOVERY_INTERFACES"] = HOST  # no multicast beyond this machine
+    os.environ["TTPORTAL_GATEWAY_NETWORKS"] = "127.0.0.0/8"  # its simulators are on loopback
     os.environ.setdefault("TTPORTAL_LOG_LEVEL", "WARNING")
     for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
         os.environ.pop(name, None)  # the single box: SQLite, in-memory layer and broker
@@ -298,34 +300,6 @@ def migrate(log: Path) -> None:
         )
     if done.returncode:
         raise RuntimeError(f"migrate failed ({done.returncode}):\n{read_log(log)}")
-
-
-def control(base_url: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    """One hardware control (``/_sim/...``), blocking: for the set-up only."""
-    request = urllib.request.Request(  # noqa: S310 - a loopback URL we built
-        f"{base_url}/_sim/{path}",
-        data=json.dumps(body or {}).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        return json.loads(response.read())
-
-
-def wait_http(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll until ``url`` answers 200; fail fast, with the server's output, if it died."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited ({process.returncode}):\n{read_log(log)}")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(url, timeout=2) as response,  # noqa: S310
-        ):
-            if response.status == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} not ready after 30 s:\n{read_log(log)}")
 
 
 def set_up_portal(sim_url: str, sim_port: int) -> None:
@@ -352,7 +326,8 @@ def set_up_portal(sim_url: str, sim_port: int) -> None:
         site = Site.objects.create(name="Bench", time_zone="UTC", discovery_enabled=False)
         Membership.objects.create(user=user, site=site, role=Membership.Role.MANAGER)
         gateway = Gateway.objects.create(site=site, name="Bench gateway", host=HOST, port=sim_port)
-        control(sim_url, "button")
+        with SyncSimulatorControls(sim_url) as controls:
+            controls.press_button()
         attempt = services.run_pairing(services.start_pairing(gateway, user).pk)
         if attempt.outcome != PairingAttempt.Outcome.PAIRED:
             raise RuntimeError(f"pairing failed: {attempt.outcome} {attempt.message}")
@@ -362,11 +337,8 @@ def set_up_portal(sim_url: str, sim_port: int) -> None:
 
 def direct_token(sim_url: str) -> str:
     """A token of its own for the baseline client (the relay keeps the portal's)."""
-    control(sim_url, "button")
-    url = f"{sim_url}/api/v2/accesstoken/generate?name=bench-direct"
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
-        token: str = json.loads(response.read())["token"]["token"]
-    return token
+    with SyncSimulatorControls(sim_url) as controls:
+        return controls.issue_token("bench-direct")
 
 
 @dataclass(frozen=True)
@@ -681,21 +653,15 @@ class Direct:
         await self.ws.close()
 
 
-async def change(
-    http: aiohttp.ClientSession, sim_url: str, name: str, step: int, sent: dict[Key, float]
-) -> None:
+async def change(controls: SimulatorControls, name: str, step: int, sent: dict[Key, float]) -> None:
     """One hardware control; its key is stamped just before the request leaves."""
     action, _event, board_change = STEPS[step]
-    body = {"table": "7"} if action == "locate" else None
     sent[(name, board_change)] = now()
-    async with http.post(f"{sim_url}/_sim/trackers/{name}/{action}", json=body) as response:
-        await response.read()
-        if response.status >= 300:
-            raise RuntimeError(f"{action} {name} -> {response.status}")
+    await controls.tracker_step(name, action, table="7" if action == "locate" else None)
 
 
 async def drive_paced(
-    http: aiohttp.ClientSession, sim_url: str, names: Sequence[str], s: Settings
+    controls: SimulatorControls, names: Sequence[str], s: Settings
 ) -> dict[Key, float]:
     """Open loop at ``s.rate`` changes/s, whatever the answers' pace: a queue shows as latency.
 
@@ -714,7 +680,7 @@ async def drive_paced(
     async def after(before: asyncio.Task[None] | None, name: str, step: int) -> None:
         if before is not None:
             await before
-        await change(http, sim_url, name, step, sent)
+        await change(controls, name, step, sent)
 
     start = time.monotonic()
     for index, (name, step) in enumerate(schedule):
@@ -725,7 +691,7 @@ async def drive_paced(
 
 
 async def drive_burst(
-    http: aiohttp.ClientSession, sim_url: str, names: Sequence[str], drivers: int
+    controls: SimulatorControls, names: Sequence[str], drivers: int
 ) -> dict[Key, float]:
     """Start, seat and clear each tracker in turn, ``drivers`` trackers at a time, flat out."""
     sent: dict[Key, float] = {}
@@ -734,7 +700,7 @@ async def drive_burst(
     async def one_driver() -> None:
         for name in queue:  # a shared iterator: each name goes to exactly one driver
             for step in range(len(STEPS)):
-                await change(http, sim_url, name, step, sent)
+                await change(controls, name, step, sent)
 
     await asyncio.gather(*(one_driver() for _ in range(drivers)))
     return sent
@@ -746,9 +712,10 @@ async def drive_burst(
 async def warm_up(http: aiohttp.ClientSession, where: Endpoints, cookie: str) -> None:
     """One change all the way to a browser: the relay is following, the cookie is good."""
     ws = await open_board(http, where.board_ws, where.portal_url, cookie)
+    controls = SimulatorControls(where.sim_url, session=http)
     try:
         for step in range(len(STEPS)):
-            await change(http, where.sim_url, WARM_UP_NAME, step, {})
+            await change(controls, WARM_UP_NAME, step, {})
             wanted = (WARM_UP_NAME, STEPS[step][2])
             while True:
                 msg = await ws.receive(timeout=30)  # the relay connects within its refresh
@@ -827,14 +794,15 @@ async def one_round(
     case = f"{browsers.count} browser{'s' if browsers.count > 1 else ''}"
     names = names_for(first, s.paced_events)
     label = f"{case}, paced {s.rate:g}/s x {s.paced_events}"
-    drive = drive_paced(http, where.sim_url, names, s)
+    controls = SimulatorControls(where.sim_url, session=http)
+    drive = drive_paced(controls, names, s)
     paced = await phase(label, browsers, direct, where, drive, s.paced_events, s)
     report.rows.extend(rows_for(paced, throughput=False))
     note_losses(paced, report)
     first += len(names)
     names = names_for(first, s.burst_events)
     label = f"{case}, burst x {s.burst_events}"
-    drive = drive_burst(http, where.sim_url, names, s.drivers)
+    drive = drive_burst(controls, names, s.drivers)
     burst = await phase(label, browsers, direct, where, drive, s.burst_events, s)
     report.rows.extend(rows_for(burst, throughput=True))
     note_losses(burst, report)

@@ -31,10 +31,17 @@ from typing import Any
 
 import aiohttp
 
+from ttgateway.controls import ControlFailed, SimulatorControls, TrackerAction
+from ttgateway.waiting import answers, wait_until
+
 HOST = "127.0.0.1"  # loopback only, whatever the flags say
 API = "/api/v2"
 REPO = Path(__file__).resolve().parent.parent
-EVENT_STEPS = (("start", "ORDER_CREATED"), ("locate", "ORDER_MODIFIED"), ("clear", "ORDER_CLEARED"))
+EVENT_STEPS: tuple[tuple[TrackerAction, str], ...] = (
+    ("start", "ORDER_CREATED"),
+    ("locate", "ORDER_MODIFIED"),
+    ("clear", "ORDER_CLEARED"),
+)
 # Order names used by the POST case, apart from the seeded active orders (1..N).
 SUBMIT_NAMES = range(101, 151)
 # Less server CPU than this in a window and the per-operation CPU figure is not shown.
@@ -254,20 +261,15 @@ def read_log(log: Path) -> str:
     return log.read_text(errors="replace")[-4000:]
 
 
-async def wait_ready(
-    session: aiohttp.ClientSession, url: str, process: subprocess.Popen[bytes], log: Path
-) -> None:
-    """Poll until the server answers; fail fast, with its output, if it died instead."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+def wait_http(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Until ``url`` answers; fail fast, with the server's output, if it died instead."""
+
+    def serving() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"server exited ({process.returncode}):\n{read_log(log)}")
-        with contextlib.suppress(aiohttp.ClientError):
-            async with session.get(url) as response:
-                if response.status == 200:
-                    return
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"server at {url} not ready after 20 s:\n{read_log(log)}")
+        return answers(url, timeout=2)
+
+    wait_until(serving, what=f"{url} to answer", within=30)
 
 
 # --- targets -----------------------------------------------------------------------------------
@@ -303,18 +305,14 @@ async def call(
 
 async def prepare_simulator(session: aiohttp.ClientSession, sim: Target, s: Settings) -> int:
     """A token, two weeks of history, and a dining room of active orders (half seated)."""
-    await call(session, "POST", f"{sim.url}/_sim/button")
-    answer = await call(session, "GET", f"{sim.url}{API}/accesstoken/generate?name=bench")
-    sim.token = answer["token"]["token"]
-    history = {"days": s.history_days, "orders_per_day": s.orders_per_day}
-    seeded = await call(session, "POST", f"{sim.url}/_sim/history", json=history)
+    controls = SimulatorControls(sim.url, session=session)
+    sim.token = await controls.issue_token("bench")
+    seeded = await controls.seed_history(days=s.history_days, orders_per_day=s.orders_per_day)
     for number in range(1, s.active_orders + 1):
-        await call(session, "POST", f"{sim.url}/_sim/trackers/{number}/start")
+        await controls.start_tracker(number)
         if number % 2:
-            table = {"table": str(number % 40 + 1)}
-            await call(session, "POST", f"{sim.url}/_sim/trackers/{number}/locate", json=table)
-    history_count: int = seeded["history_count"]
-    return history_count
+            await controls.locate_tracker(number, number % 40 + 1)
+    return seeded.history_count
 
 
 async def capture_bodies(session: aiohttp.ClientSession, sim: Target) -> dict[str, Any]:
@@ -502,17 +500,18 @@ async def drive(
 ) -> None:
     """Start, seat and clear each tracker in turn; ``drivers`` trackers at a time."""
     queue = iter(names)
+    controls = SimulatorControls(target.url, session=session)
 
     async def one_driver() -> None:
         for name in queue:  # a shared iterator: each name goes to exactly one driver
             for action, event_type in EVENT_STEPS:
-                body = {"table": "7"} if action == "locate" else None
-                url = f"{target.url}/_sim/trackers/{name}/{action}"
                 sent[(name, event_type)] = time.perf_counter()
-                async with session.post(url, json=body) as response:
-                    await response.read()
-                    if response.status >= 300:
-                        result.errors += 1
+                try:
+                    await controls.tracker_step(
+                        name, action, table="7" if action == "locate" else None
+                    )
+                except ControlFailed:
+                    result.errors += 1
 
     await asyncio.gather(*(one_driver() for _ in range(drivers)))
 
@@ -588,7 +587,9 @@ async def run(s: Settings, report: Report) -> None:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
             with server_process(sim_argv, work / "simulator.log") as sim_process:
                 sim.pid = sim_process.pid
-                await wait_ready(session, sim.url + API, sim_process, work / "simulator.log")
+                await asyncio.to_thread(
+                    wait_http, sim.url + API, sim_process, work / "simulator.log"
+                )
                 history = await prepare_simulator(session, sim, s)
                 report.notes.append(f"{history} finished orders in history")
                 bodies = await capture_bodies(session, sim)
@@ -599,7 +600,9 @@ async def run(s: Settings, report: Report) -> None:
                 base_argv += ["--bodies", str(work / "bodies.json")]
                 with server_process(base_argv, work / "baseline.log") as base_process:
                     base.pid = base_process.pid
-                    await wait_ready(session, base.url + API, base_process, work / "baseline.log")
+                    await asyncio.to_thread(
+                        wait_http, base.url + API, base_process, work / "baseline.log"
+                    )
                     await measure(sim, base, s, report)
 
 

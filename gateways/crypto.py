@@ -47,3 +47,22 @@ def unseal(sealed: str) -> str:
         return _current_box().decrypt(sealed.encode("ascii")).decode()
     except InvalidToken as exc:
         raise SealBroken("stored token cannot be decrypted with the configured keys") from exc
+
+
+# Boxes before 2026-12 sealed tokens with a key derived from this public development constant.
+# It opens nothing in normal use: `manage.py up` re-seals what it still finds under it, once.
+RETIRED_PUBLIC_KEY = "insecure-dev-key-only-for-loopback-single-box"
+
+
+def reseal_retired(sealed: str) -> str | None:
+    """``sealed`` sealed again with the current key if only the retired public key opens it."""
+    try:
+        _current_box().decrypt(sealed.encode("ascii"))
+        return None
+    except InvalidToken:
+        pass
+    try:
+        secret = Fernet(fernet_key(RETIRED_PUBLIC_KEY)).decrypt(sealed.encode("ascii"))
+    except InvalidToken:
+        return None
+    return _current_box().encrypt(secret).decode("ascii")

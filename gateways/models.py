@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +13,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from rest_framework_api_key.crypto import KeyGenerator
+from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
 from gateways import crypto
 from ttgateway.protocol import DEFAULT_PORT, DEFAULT_TARGET_TIME
@@ -27,10 +30,6 @@ def validate_time_zone(value: str) -> None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationError(f"{value!r} is not a known time zone, e.g. Europe/Paris") from exc
-
-
-def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(available_timezones())]
 
 
 class SiteQuerySet(models.QuerySet["Site"]):
@@ -149,6 +148,11 @@ class Gateway(models.Model):
     )
     model = models.CharField(max_length=64, blank=True)
     firmware = models.CharField(max_length=64, blank=True)
+    # Who the device said it was (GET /api/v2) when it was paired: a name is only an
+    # announcement anyone on the LAN can make, so the token goes only where the device
+    # answering gives this serial (see gateways.services.identity).
+    serial = models.CharField(max_length=64, blank=True)
+    device_name = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNPAIRED)
     status_changed = models.DateTimeField(default=timezone.now)
     reachable = models.BooleanField(default=False)
@@ -175,6 +179,11 @@ class Gateway(models.Model):
                 condition=~Q(service_name=""),
                 name="one_gateway_per_service_name_per_site",
             ),
+            # One device, one record: the same address under two sites would let a manager
+            # of one see (and act on) the other's gateway.
+            models.UniqueConstraint(
+                fields=["host", "port"], condition=~Q(host=""), name="gateway_unique_address"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -200,6 +209,33 @@ class Gateway(models.Model):
     def token_check_due(self, now: datetime) -> bool:
         interval = timedelta(seconds=settings.TTPORTAL_TOKEN_CHECK_SECONDS)
         return self.token_checked is None or now - self.token_checked >= interval
+
+
+class DeviceConflict(models.Model):
+    """Another device answered for a known gateway (the same mDNS name, or at its address) but
+    could not prove to be it. Recorded and shown to admins, never applied: the gateway keeps
+    its address and its token is never sent there."""
+
+    gateway = models.ForeignKey(Gateway, on_delete=models.CASCADE, related_name="conflicts")
+    host = models.CharField(max_length=255)
+    port = models.PositiveIntegerField()
+    said = models.CharField(
+        max_length=300, blank=True, help_text="What the device said about itself, if anything."
+    )
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    times = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-last_seen", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "host", "port"], name="one_conflict_per_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"another device at {self.host}:{self.port} for {self.gateway.name}"
 
 
 class StatusChange(models.Model):
@@ -274,3 +310,84 @@ class PairingAttempt(models.Model):
     @property
     def is_open(self) -> bool:
         return self.outcome == self.Outcome.WAITING
+
+
+# The readable marker at the start of every API key, so a leaked key is recognisable (secret
+# scanners, logs) and never mistaken for a gateway token.
+API_KEY_MARKER = "ttp_"
+
+
+class ApiKeyGenerator(KeyGenerator):
+    """The library's keys (``prefix.secret``, stored as a SHA-512 hash) with our marker on the
+    prefix: ``ttp_Ab3dE6gH.<32 random characters>``. The prefix is the key's public name (it is
+    what ``apikey revoke`` and the admin show); the secret is shown once and never stored."""
+
+    def get_prefix(self) -> str:
+        return API_KEY_MARKER + super().get_prefix()
+
+
+class ApiKeyManager(APIKeyManager):
+    key_generator = ApiKeyGenerator()
+
+    def issue(
+        self,
+        name: str,
+        sites: Iterable[Site],
+        access: str = "write",
+        created_by: User | None = None,
+    ) -> tuple[ApiKey, str]:
+        """A new key for these sites, and its secret: shown to the person once, never stored."""
+        key, secret = self.create_key(name=name, access=access, created_by=created_by)
+        assert isinstance(key, ApiKey)
+        key.sites.set(sites)
+        return key, secret
+
+    def from_token(self, token: str) -> ApiKey | None:
+        """The usable key (not revoked, not expired) a bearer token is, or None."""
+        if not token.startswith(API_KEY_MARKER):
+            return None
+        try:
+            key = self.get_from_key(token)
+        except self.model.DoesNotExist:
+            return None
+        assert isinstance(key, ApiKey)
+        return None if key.has_expired else key
+
+
+class ApiKey(AbstractAPIKey):
+    """A point-of-sale plugin's identity: which sites it may reach, and whether it may act.
+
+    Shown once when created (admin or ``manage.py apikey create``), stored hashed.
+    """
+
+    class Access(models.TextChoices):
+        READ = "read", "Read only"
+        WRITE = "write", "Read and write"
+
+    # The library's prefix is 8 characters; ours carries the ``ttp_`` marker too.
+    prefix = models.CharField(max_length=8 + len(API_KEY_MARKER), unique=True, editable=False)
+    sites = models.ManyToManyField(Site, related_name="api_keys")
+    access = models.CharField(max_length=8, choices=Access.choices, default=Access.WRITE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyManager()  # type: ignore[misc]
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def can_write(self) -> bool:
+        return self.access == self.Access.WRITE and not self.revoked
+
+    def touch(self, now: datetime, every: timedelta = timedelta(minutes=1)) -> None:
+        """Note the key was used, at most once a minute (not a database write per request)."""
+        if self.last_used is None or now - self.last_used >= every:
+            ApiKey.objects.filter(pk=self.pk).update(last_used=now)
+            self.last_used = now

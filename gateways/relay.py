@@ -25,10 +25,18 @@ from gateways.leases import RelayLeases
 from gateways.models import Gateway
 from gateways.services import mark_needs_pairing
 from gateways.services.health import Probe, record_liveness
+from gateways.services.identity import (
+    ANOTHER_DEVICE,
+    has_identity,
+    liveness_at,
+    proves,
+    record_conflict,
+)
 from ttgateway.client import (
     GatewayClient,
     GatewayError,
     GatewayInfo,
+    GatewayUnreachable,
     MalformedResponse,
     OrderEvent,
     Snapshot,
@@ -56,6 +64,10 @@ class Target:
     gateway_id: int
     base_url: str
     token: str = field(repr=False)
+    # Who must answer at base_url before the token is sent (None: not recorded yet, the
+    # address is trusted as it was when paired; the health check records it).
+    identity: Gateway | None = field(default=None, compare=False, repr=False)
+    identity_key: tuple[str, str, str] = ("", "", "")
 
 
 @dataclass
@@ -100,7 +112,14 @@ def _load_targets(claim: Callable[[list[int]], set[int]] | None) -> dict[int, Ta
             log.error("gateway %s: its stored token cannot be decrypted; pair it again", gateway.pk)
             continue
         if token:
-            targets[gateway.pk] = Target(gateway.pk, gateway.base_url, token)
+            known = has_identity(gateway)
+            targets[gateway.pk] = Target(
+                gateway.pk,
+                gateway.base_url,
+                token,
+                identity=gateway if known else None,
+                identity_key=(gateway.serial, gateway.device_name, gateway.model),
+            )
     return targets
 
 
@@ -213,7 +232,21 @@ class Relay:
             if error:
                 await _connected(gateway_id, False, error)
 
+    async def _prove(self, target: Target) -> None:
+        """The token goes only to a device that proves to be the gateway: one without a token
+        announcing the same name, or sitting at its old address, gets nothing."""
+        if target.identity is None:
+            return
+        gateway = target.identity
+        info = await liveness_at(gateway.host, gateway.port)
+        if info is None:
+            raise GatewayUnreachable(f"No gateway answers at {target.base_url}")
+        if not proves(gateway, info):
+            await in_db_thread(record_conflict)(gateway, gateway.host, gateway.port, info)
+            raise GatewayUnreachable(ANOTHER_DEVICE)
+
     async def _listen(self, target: Target, backoff: Backoff) -> None:
+        await self._prove(target)
         async with (
             GatewayClient(target.base_url, target.token) as client,
             client.events(heartbeat=self.settings.heartbeat_seconds) as stream,

@@ -10,3 +10,7 @@ from django.dispatch import Signal
 
 gateway_paired = Signal()
 """Sent once a pairing is committed, with ``gateway``: the Gateway that now holds a token."""
+
+gateway_status_changed = Signal()
+"""Sent inside the transaction that moves a gateway's status, with ``gateway`` (its new
+``status`` set): receivers write in that same transaction (the orders app's event log)."""

@@ -42,6 +42,7 @@ def gateway_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "pairing": gateway.pairings.first(),
             "changes": gateway.status_changes.all()[:20],
             "token": gateway.current_token(),
+            "conflicts": gateway.conflicts.all()[:10],
         },
     )
 

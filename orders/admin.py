@@ -1,7 +1,7 @@
 """The admin for active orders, the audit trail and history, scoped to a person's sites.
 
 Active orders are the gateways' own: the admin cannot edit or delete a row, only ask the gateway
-through the same commands as the board ("Page", "Clear"), as the person, ``via="admin"``.
+through the same commands as the board ("Page", "Clear"), as the person, via the admin.
 Audit entries and history records are read-only.
 """
 
@@ -17,6 +17,7 @@ from django.http import HttpRequest
 
 from gateways.admin import SiteScopedAdmin
 from gateways.models import Gateway
+from orders import admin_webhooks  # noqa: F401 - registers the webhooks' admin
 from orders.models import ActiveOrder, AuditEntry, OrderRecord, PullCheckpoint
 from orders.services import commands
 from orders.services.commands import Actor, Outcome
@@ -48,7 +49,7 @@ def _on_each(
 ) -> None:
     """Run a command per order the person manages; report each answer as the gateway gave it."""
     assert isinstance(request.user, User)
-    actor = Actor.person(request.user, via="admin")
+    actor = Actor.person(request.user, via=AuditEntry.Via.ADMIN)
     managed = set(Gateway.objects.managed_by(request.user).values_list("pk", flat=True))
     for order in queryset.select_related("gateway"):
         if order.gateway_id not in managed:

@@ -12,6 +12,7 @@ from django.http import QueryDict
 
 from gateways.models import Site
 from orders.models import ActiveOrder, OrderRecord
+from orders.services import history
 from orders.services.periods import MAX_DAYS, PRESETS, Period, custom, started_within
 
 DEFAULT_PERIOD = "7d"
@@ -90,11 +91,9 @@ class HistoryFilterForm(PeriodForm):
         records = OrderRecord.objects.filter(site__in=sites).filter(
             started_within(sites, self.chosen_period(), now)
         )
-        if data.get("order_type"):
-            records = records.filter(order_type=data["order_type"])
-        # Gateways read "07" as order 7: so do the filters.
-        if data.get("table"):
-            records = records.filter(location=str(int(data["table"])))
-        if data.get("number"):
-            records = records.filter(name=str(int(data["number"])))
-        return records
+        return history.matching(
+            records,
+            order_type=data.get("order_type"),
+            table=data.get("table"),
+            number=data.get("number"),
+        )

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from gateways.models import Gateway
+from orders.event_models import Event, WebhookDelivery, WebhookEndpoint
 from ttgateway.protocol import OrderState, OrderType
+
+__all__ = [
+    "ActiveOrder",
+    "AuditEntry",
+    "Event",
+    "OrderRecord",
+    "PullCheckpoint",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]
 
 # An order this close to its site's delivery target is "near": time to look at it.
 NEAR_TARGET_SHARE = 0.8
@@ -43,6 +55,8 @@ class ActiveOrder(models.Model):
     located_seen = models.DateTimeField(null=True, blank=True)
     paged_seen = models.DateTimeField(null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)
+    # Counts the changes plugins were told of (events), so they can drop a stale one.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["created", "name"]
@@ -56,13 +70,6 @@ class ActiveOrder(models.Model):
     def elapsed_seconds(self, now: datetime | None = None) -> int:
         return max(0, int(((now or timezone.now()) - self.created).total_seconds()))
 
-    def timing(self, target_seconds: int, now: datetime | None = None) -> str:
-        """ "on_time", "near" or "over" against the site's delivery target."""
-        elapsed = self.elapsed_seconds(now)
-        if elapsed > target_seconds:
-            return "over"
-        return "near" if elapsed >= target_seconds * NEAR_TARGET_SHARE else "on_time"
-
 
 class AuditEntry(models.Model):
     """Who did what to which order, from where, and what the gateway answered."""
@@ -72,13 +79,26 @@ class AuditEntry(models.Model):
         REFUSED = "refused", "Refused"
         FAILED = "failed", "Gateway unreachable"
 
+    class Via(models.TextChoices):
+        BOARD = "board", "Board"
+        ADMIN = "admin", "Admin"
+        API = "api", "POS API"
+
     at = models.DateTimeField(default=timezone.now, db_index=True)
     gateway = models.ForeignKey(Gateway, on_delete=models.CASCADE, related_name="audit_entries")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    api_key = models.ForeignKey(
+        "gateways.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+        help_text="the POS plugin's key that acted, when it came through the API",
+    )
     actor = models.CharField(max_length=150, help_text="the person or API key, as shown")
-    via = models.CharField(max_length=16, help_text="board, admin or api")
+    via = models.CharField(max_length=16, choices=Via.choices)
     action = models.CharField(max_length=32)
     order_name = models.CharField(max_length=16, blank=True)
     details = models.JSONField(default=dict, blank=True)
@@ -127,6 +147,11 @@ class OrderRecord(models.Model):
     seen_live = models.BooleanField(default=False, help_text="The relay saw it while active.")
     confirmed = models.BooleanField(default=False, help_text="The history pull returned it.")
     updated = models.DateTimeField(auto_now=True)
+    sequence = models.BigIntegerField(
+        default=0,
+        db_index=True,
+        help_text="Given anew at every write, in commit order (the API's sync cursor).",
+    )
 
     class Meta:
         ordering = ["-started", "uuid"]
@@ -139,6 +164,15 @@ class OrderRecord(models.Model):
     def __str__(self) -> str:
         return f"order {self.name} of {self.started:%Y-%m-%d %H:%M}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Every write takes the next sequence number (bulk writes and ``update()`` take
+        theirs from :meth:`HistoryCounter.take` themselves)."""
+        with transaction.atomic():
+            self.sequence = HistoryCounter.take()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "sequence"}
+            super().save(*args, **kwargs)
+
     def derive(self) -> None:
         """Recompute the derived durations from the times."""
         self.delivery_seconds = _seconds_between(self.started, self.cleared)
@@ -149,6 +183,35 @@ def _seconds_between(start: datetime, end: datetime | None) -> int | None:
     if end is None:
         return None
     return max(0, int((end - start).total_seconds()))
+
+
+class HistoryCounter(models.Model):
+    """The last sequence number given to a history record (one row).
+
+    A writer locks this row to take numbers and keeps the lock until it commits, so records
+    become visible in the order of their numbers: a reader at ``sequence > 41`` can never see 42
+    while 41 is still to come (a database sequence would hand numbers out of commit order).
+    """
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"history sequence at {self.value}"
+
+    @classmethod
+    def take(cls, count: int = 1) -> int:
+        """Take ``count`` numbers and return the first, inside the writing transaction: the
+        counter stays locked until that transaction ends."""
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("history sequence numbers are taken inside the writing transaction")
+        counter = HistoryCounter.objects.select_for_update().filter(pk=1).first()
+        if counter is None:
+            HistoryCounter.objects.bulk_create([HistoryCounter(pk=1)], ignore_conflicts=True)
+            counter = HistoryCounter.objects.select_for_update().get(pk=1)
+        first = counter.value + 1
+        counter.value += count
+        counter.save(update_fields=["value"])
+        return first
 
 
 class PullCheckpoint(models.Model):

@@ -6,6 +6,7 @@ from typing import Any
 
 from gateways.models import Gateway
 from orders import tasks
+from orders.services import events
 
 
 def backfill_paired_gateway(sender: type[Gateway], gateway: Gateway, **kwargs: Any) -> None:
@@ -15,3 +16,8 @@ def backfill_paired_gateway(sender: type[Gateway], gateway: Gateway, **kwargs: A
     resumes from its checkpoint; a new one is read from its oldest order.
     """
     tasks.pull_gateway_history.apply_async((gateway.pk,), **gateway.site.task_options())
+
+
+def record_gateway_status(sender: type[Gateway], gateway: Gateway, **kwargs: Any) -> None:
+    """A gateway moved: the event is written in the transaction that moved it."""
+    events.record_gateway_status(gateway)

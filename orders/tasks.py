@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 
 from gateways.models import Gateway
-from orders.services import pull
+from orders.services import events, pull, webhooks
 
 
 @shared_task(ignore_result=True)
@@ -28,3 +28,21 @@ def pull_all_history() -> None:
             expires=settings.TTPORTAL_PULL_EVERY_SECONDS,
             **gateway.site.task_options(),
         )
+
+
+@shared_task(ignore_result=True)
+def purge_old_events() -> int:
+    """Forget events past the retention; hourly, so the feed never keeps much more than 30 days."""
+    return events.purge()
+
+
+@shared_task(ignore_result=True)
+def send_webhook(delivery_id: int) -> str:
+    """One attempt of one webhook delivery; a second run of the same attempt sends nothing."""
+    return webhooks.attempt(delivery_id)
+
+
+@shared_task(ignore_result=True)
+def send_due_webhooks() -> int:
+    """Hand out again the attempts whose task was lost (a dead worker, a restarted broker)."""
+    return webhooks.send_due()

@@ -95,7 +95,7 @@ def _action(command: Command) -> Callable[[HttpRequest, int], HttpResponse]:
     def view(request: HttpRequest, gateway_id: int) -> HttpResponse:
         gateway = gateway_to_manage(request, gateway_id)
         assert isinstance(request.user, User)  # signed in: login_required
-        outcome = command(request, gateway, Actor.person(request.user, via="board"))
+        outcome = command(request, gateway, Actor.person(request.user, via=AuditEntry.Via.BOARD))
         return _answer(request, gateway, outcome)
 
     view.__name__ = view.__qualname__ = command.__name__.lstrip("_")
@@ -166,5 +166,5 @@ def clear_all(request: HttpRequest, gateway_id: int) -> HttpResponse:
             },
         )
     assert isinstance(request.user, User)
-    outcome = commands.clear_all(gateway, Actor.person(request.user, via="board"))
+    outcome = commands.clear_all(gateway, Actor.person(request.user, via=AuditEntry.Via.BOARD))
     return _answer(request, gateway, outcome)

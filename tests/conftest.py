@@ -1,17 +1,34 @@
-"""Fixtures shared by every test: the loopback-only network guard and a running simulator."""
+"""Fixtures shared by every test: the loopback-only network guard and a running simulator.
+
+The portal's own fixtures (sites, people, a simulator beside Django) are the plugin
+``tests.portal_fixtures``; a test directory never imports another one's conftest.
+"""
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+import os
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from django.conf import settings
 
 from tests import network_guard
+from tests.loopback import free_port
+from ttgateway.controls import SimulatorControls
 from ttgateway.simulator import Simulator, SimulatorConfig
 
+pytest_plugins = ["tests.portal_fixtures"]
+
 network_guard.install()
+
+# The tests' gateways and webhooks all live on loopback, which gateways.outbound refuses by
+# default: open it here, for this process and for the portal processes the tests start.
+LOOPBACK_NETWORKS = ["127.0.0.0/8", "::1/128"]
+os.environ["TTPORTAL_GATEWAY_NETWORKS"] = ",".join(LOOPBACK_NETWORKS)
+os.environ["TTPORTAL_WEBHOOK_NETWORKS"] = ",".join(LOOPBACK_NETWORKS)
+settings.TTPORTAL_GATEWAY_NETWORKS = LOOPBACK_NETWORKS
+settings.TTPORTAL_WEBHOOK_NETWORKS = LOOPBACK_NETWORKS
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -36,38 +53,27 @@ async def http(simulator: Simulator) -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-async def token(simulator: Simulator, http: aiohttp.ClientSession) -> str:
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    return free_port()
+
+
+@pytest.fixture
+async def controls(simulator: Simulator) -> AsyncIterator[SimulatorControls]:
+    """The simulator's hardware and fault controls (``/_sim/``)."""
+    async with SimulatorControls(simulator.url) as sim_controls:
+        yield sim_controls
+
+
+@pytest.fixture
+async def token(controls: SimulatorControls) -> str:
     """A token obtained the way an integrator does: press the button, then generate."""
-    async with http.post("/_sim/button") as pressed:
-        assert pressed.status == 200
-    async with http.get("/api/v2/accesstoken/generate", params={"name": "tests"}) as response:
-        assert response.status == 201
-        body = await response.json()
-    return str(body["token"]["token"])
+    return await controls.issue_token("tests")
 
 
 @pytest.fixture
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def worker(transactional_db: None) -> Iterator[None]:
-    """A real Celery worker, in this process, on the configured broker."""
-    from celery.contrib.testing.worker import start_worker
-
-    from ttportal.celery import app
-
-    with start_worker(app, perform_ping_check=False, shutdown_timeout=10):
-        yield
-
-
-def wait_for(predicate: Callable[[], object], seconds: float = 30) -> None:
-    """Poll until ``predicate`` holds: for work done by another thread or process."""
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "did not get there in time"
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -84,3 +90,13 @@ def _close_stray_database_sessions(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _child_processes_share_our_secrets() -> None:
+    """Portal processes the tests start (``serve``, Daphne, relays) get this process's keys,
+    whatever data directory they are given: they read the sessions and tokens it writes."""
+    from django.conf import settings
+
+    os.environ.setdefault("DJANGO_SECRET_KEY", settings.SECRET_KEY)
+    os.environ.setdefault("TTPORTAL_TOKEN_KEYS", ",".join(settings.TTPORTAL_TOKEN_KEYS))

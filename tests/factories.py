@@ -44,4 +44,5 @@ class GatewayFactory(DjangoModelFactory[Gateway]):
     site = SubFactory(SiteFactory)
     name = Sequence(lambda n: f"Gateway {n}")
     host = "127.0.0.1"
-    port = 8000
+    # One address, one gateway (a constraint): each made-up gateway gets its own port.
+    port = Sequence(lambda n: 10000 + n % 20000)

@@ -7,3 +7,4 @@ class TtportalConfig(AppConfig):
 
     def ready(self) -> None:
         from ttportal import checks  # noqa: F401 - registers the deployment checks
+        from ttportal.api import schema  # noqa: F401 - registers the API key's OpenAPI scheme

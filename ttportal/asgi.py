@@ -12,15 +12,23 @@ django_asgi_app = get_asgi_application()
 # Imported after Django is set up: routing modules import models.
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
-from ttportal.routing import websocket_urlpatterns  # noqa: E402
+from ttportal.origin import SameOriginValidator  # noqa: E402
+from ttportal.routing import api_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "websocket": URLRouter(
+            [
+                # API-key sockets first (no session, no origin check: see ttportal.routing).
+                *api_websocket_urlpatterns,
+                # Only the portal's own pages (scheme, host and port) may open a session socket.
+                re_path(
+                    "", SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+                ),
+            ]
         ),
     }
 )

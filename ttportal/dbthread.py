@@ -29,12 +29,13 @@ def drop_broken_connections() -> None:
                 connection.close()
 
 
-def in_db_thread(fn: Callable[P, T]) -> Callable[P, Awaitable[T]]:
-    """``fn`` as a coroutine function on the database thread, never on a broken connection."""
+def in_db_thread(fn: Callable[P, T], *, thread_sensitive: bool = True) -> Callable[P, Awaitable[T]]:
+    """``fn`` as a coroutine function on the database thread (or, not thread-sensitive, on one
+    of a pool), never on a broken connection."""
 
     @functools.wraps(fn)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
         drop_broken_connections()
         return fn(*args, **kwargs)
 
-    return sync_to_async(guarded)
+    return sync_to_async(guarded, thread_sensitive=thread_sensitive)

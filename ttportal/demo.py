@@ -6,48 +6,32 @@ product's own path, not a shortcut.
 
 from __future__ import annotations
 
-import json
-import time
-import urllib.error
-import urllib.request
-
 from gateways import services
-from gateways.models import Gateway, PairingAttempt, Site
+from gateways.models import ApiKey, Gateway, PairingAttempt, Site
 from orders.services import pull
+from ttgateway.controls import SyncSimulatorControls
+from ttgateway.waiting import NeverHappened, answers, wait_until
 
 DEMO_SITE = "Demo Restaurant"
 STARTUP_SECONDS = 20.0
 
 
-def wait_until_answering(url: str, seconds: float = STARTUP_SECONDS) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2", timeout=1):  # noqa: S310 - loopback
-                return
-        except (urllib.error.URLError, OSError):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the demo gateway at {url} did not start") from None
-            time.sleep(0.2)
-
-
-def press_button(url: str) -> None:
-    request = urllib.request.Request(f"{url}/_sim/button", data=b"{}", method="POST")  # noqa: S310
-    with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310 - loopback
-        json.loads(answer.read())
-
-
 def ensure_paired_demo_gateway(host: str, port: int) -> Gateway:
     """The demo site's gateway at host:port, paired (once: later starts reuse the token)."""
     url = f"http://{host}:{port}"
-    wait_until_answering(url)
+    try:
+        wait_until(lambda: answers(f"{url}/api/v2"), within=STARTUP_SECONDS)
+    except NeverHappened:
+        raise RuntimeError(f"the demo gateway at {url} did not start") from None
     site, _ = Site.objects.get_or_create(name=DEMO_SITE, defaults={"target_seconds": 300})
-    gateway = Gateway.objects.filter(site=site, host=host, port=port).first()
+    # Wherever it was filed (discovery may have found it first): one address, one gateway.
+    gateway = Gateway.objects.filter(host=host, port=port).first()
     if gateway is None:
         gateway = services.add_by_address(site, host, port)
     if gateway.is_paired:
         return gateway
-    press_button(url)
+    with SyncSimulatorControls(url) as controls:
+        controls.press_button()
     attempt = services.start_pairing(gateway, None)
     if services.run_pairing(attempt.pk).outcome != PairingAttempt.Outcome.PAIRED:
         raise RuntimeError(f"could not pair the demo gateway: {attempt.message}")
@@ -56,3 +40,14 @@ def ensure_paired_demo_gateway(host: str, port: int) -> Gateway:
     pull.pull_gateway(gateway.pk)
     gateway.refresh_from_db()
     return gateway
+
+
+SANDBOX_KEY_NAME = "Demo sandbox"
+
+
+def issue_sandbox_key(site: Site) -> str:
+    """A fresh write key for the demo site (keys are kept hashed, so each start shows a new one;
+    the previous demo key is revoked)."""
+    ApiKey.objects.filter(name=SANDBOX_KEY_NAME, revoked=False).update(revoked=True)
+    _, secret = ApiKey.objects.issue(SANDBOX_KEY_NAME, [site], ApiKey.Access.WRITE)
+    return secret

@@ -136,11 +136,29 @@ _registry.register(PortalCollector())
 
 
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus text format; with TTPORTAL_METRICS_TOKEN set, only for that bearer token."""
+    """Prometheus text format, never for anyone: it names every site and gateway.
+
+    With TTPORTAL_METRICS_TOKEN set, only for that bearer token (Prometheus); without it, only
+    for a superuser's session (403 for everyone else), so a fresh box exposes nothing.
+    """
     expected = settings.TTPORTAL_METRICS_TOKEN
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if expected and not hmac.compare_digest(given, expected):
+    if expected:
+        if not _bearer_token_matches(request, expected):
+            return HttpResponse(
+                "metrics need the bearer token\n", status=401, content_type="text/plain"
+            )
+    elif not request.user.is_active or not request.user.is_superuser:
         return HttpResponse(
-            "metrics need the bearer token\n", status=401, content_type="text/plain"
+            "metrics are for superusers, or set TTPORTAL_METRICS_TOKEN\n",
+            status=403,
+            content_type="text/plain",
         )
     return HttpResponse(generate_latest(_registry), content_type=CONTENT_TYPE_LATEST)
+
+
+def _bearer_token_matches(request: HttpRequest, expected: str) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    # Compared in constant time, so the answer's timing tells nothing about the token.
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), expected.encode()
+    )

@@ -13,4 +13,5 @@ urlpatterns = [
     path("gateways/", include("gateways.urls")),
     path("", include("orders.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("ttportal.api.urls")),
 ]

@@ -1,7 +1,10 @@
 """Finding gateways: what mDNS reports, and what a person types when multicast is not there.
 
-A discovered gateway is known by its service name. When it comes back at another address (a
-DHCP renewal) only its address changes: the token stays valid and nobody pairs again.
+A discovered gateway is found by its service name. When it comes back at another address (a
+DHCP renewal) only its address changes, once the device there proves to be it (its serial, see
+``gateways.services.identity``): the token stays valid and nobody pairs again. Another device
+announcing the same name is recorded for an admin, never followed. Every announced or typed
+address must pass ``gateways.outbound`` before it is dialled.
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ import logging
 import re
 from enum import StrEnum
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from gateways import browsing
 from gateways.browsing import FoundGateway
 from gateways.models import Gateway, Site, StatusChange
+from gateways.outbound import DestinationRefused, check_gateway_address
+from gateways.services import identity
+from gateways.services.identity import has_identity
 from gateways.services.status import announce
 from ttgateway.client import GatewayClient, GatewayError, GatewayInfo
 from ttportal.blocking import run_blocking
@@ -31,10 +37,17 @@ class Found(StrEnum):
     NEW = "new"
     MOVED = "moved"
     UNCHANGED = "unchanged"
+    CONFLICT = "conflict"  # a device under a known name that could not prove to be it
 
 
 class AddGatewayError(Exception):
     """A gateway could not be added by address; the message says why, for the person."""
+
+
+NOT_A_GATEWAY = (
+    "No Table Tracker gateway answered at this address. Check the address and port, and that "
+    "the gateway is powered and on this site's network."
+)
 
 
 def discover(site: Site, seconds: float | None = None) -> list[tuple[Gateway, Found]]:
@@ -42,7 +55,7 @@ def discover(site: Site, seconds: float | None = None) -> list[tuple[Gateway, Fo
     return discover_for([site], seconds)
 
 
-def record_for(sites: list[Site], found: FoundGateway) -> tuple[Gateway, Found]:
+def record_for(sites: list[Site], found: FoundGateway) -> tuple[Gateway, Found] | None:
     """File one gateway seen on a LAN these sites share (see :func:`discover_for`)."""
     home = (
         Gateway.objects.filter(site__in=sites, service_name=found.service_name)
@@ -56,47 +69,92 @@ def discover_for(sites: list[Site], seconds: float | None = None) -> list[tuple[
     """Browse once for sites that share a LAN (one worker queue): a gateway is filed once.
 
     A gateway already known at one of these sites stays there (and is followed to its new
-    address); a new one is filed under the first site, and an admin moves it if it belongs
-    to another. Without this, every site on the LAN would get its own copy of each gateway.
+    address once the device there proves to be it); a new one is filed under the first site,
+    and an admin moves it if it belongs to another. Without this, every site on the LAN would
+    get its own copy of each gateway.
     """
     if not sites:
         return []
-    return [record_for(sites, found) for found in run_blocking(browsing.browse(seconds))]
+    recorded = (record_for(sites, found) for found in run_blocking(browsing.browse(seconds)))
+    return [outcome for outcome in recorded if outcome is not None]
+
+
+def record_found(site: Site, found: FoundGateway) -> tuple[Gateway, Found] | None:
+    """File a gateway seen on the LAN: new ones unpaired, known ones followed to a new address
+    only when the device there proves to be them. None when the announced address is one the
+    portal may not dial (see gateways.outbound), or is already another gateway's."""
+    try:
+        check_gateway_address(found.host, found.port)
+    except DestinationRefused as refused:
+        log.warning(
+            "announcement of %s ignored: address refused (%s)", found.instance, refused.reason
+        )
+        return None
+    known = Gateway.objects.filter(site=site, service_name=found.service_name).first()
+    if known is None:
+        return _file_new(site, found)
+    if (known.host, known.port) == (found.host, found.port):
+        return known, Found.UNCHANGED
+    if not _may_follow(known, found):
+        return known, Found.CONFLICT
+    return _move(known, found)
+
+
+def _may_follow(gateway: Gateway, found: FoundGateway) -> bool:
+    """A gateway with nothing to lose (no identity, no token) follows its name; one the portal
+    knows follows only a device that proves to be it, while the old address no longer does."""
+    if not has_identity(gateway) and not gateway.is_paired:
+        return True
+    there = run_blocking(identity.liveness_at(found.host, found.port))
+    if not identity.proves(gateway, there):
+        identity.record_conflict(gateway, found.host, found.port, there)
+        return False
+    still = run_blocking(identity.liveness_at(gateway.host, gateway.port))
+    if identity.proves(gateway, still):
+        # Two devices both give its identity: one is a copy. Keep the address that worked.
+        identity.record_conflict(gateway, found.host, found.port, there)
+        return False
+    return True
 
 
 @transaction.atomic
-def record_found(site: Site, found: FoundGateway) -> tuple[Gateway, Found]:
-    """Upsert a gateway seen on the LAN: new ones unpaired, known ones followed to new addresses."""
-    gateway = (
-        Gateway.objects.select_for_update()
-        .filter(site=site, service_name=found.service_name)
-        .first()
-    )
-    if gateway is None:
+def _file_new(site: Site, found: FoundGateway) -> tuple[Gateway, Found] | None:
+    holder = Gateway.objects.select_for_update().filter(host=found.host, port=found.port).first()
+    if holder is not None and holder.site_id == site.pk and not holder.service_name:
         # A gateway first added by hand and now announcing itself is the same gateway.
-        gateway = (
-            Gateway.objects.select_for_update()
-            .filter(site=site, service_name="", host=found.host, port=found.port)
-            .first()
+        holder.service_name = found.service_name
+        holder.save(update_fields=["service_name"])
+        return holder, Found.UNCHANGED
+    if holder is not None:
+        log.info(
+            "announcement of %s ignored: its address is gateway %s's", found.instance, holder.pk
         )
-        if gateway is not None:
-            gateway.service_name = found.service_name
-            gateway.save(update_fields=["service_name"])
-    if gateway is None:
-        gateway = Gateway.objects.create(
-            site=site,
-            name=found.instance[:100],
-            service_name=found.service_name,
-            host=found.host,
-            port=found.port,
-            model=found.properties.get("model", "")[:64],
-            firmware=found.properties.get("firmware", "")[:64],
+        return None
+    gateway = Gateway.objects.create(
+        site=site,
+        name=found.instance[:100],
+        service_name=found.service_name,
+        host=found.host,
+        port=found.port,
+        model=found.properties.get("model", "")[:64],
+        firmware=found.properties.get("firmware", "")[:64],
+    )
+    log.info("discovered gateway %s at %s:%s", gateway.name, found.host, found.port)
+    announce(gateway)
+    return gateway, Found.NEW
+
+
+@transaction.atomic
+def _move(gateway: Gateway, found: FoundGateway) -> tuple[Gateway, Found]:
+    gateway = Gateway.objects.select_for_update().get(pk=gateway.pk)
+    # A record still filed at the new address is stale: the device there just proved to be
+    # this gateway (DHCP handed the other one's old address to it). It keeps no address until
+    # it is seen again.
+    for stale in Gateway.objects.filter(host=found.host, port=found.port).exclude(pk=gateway.pk):
+        StatusChange.objects.create(
+            gateway=stale, status=stale.status, detail=f"address taken by {gateway.name}"
         )
-        log.info("discovered gateway %s at %s:%s", gateway.name, found.host, found.port)
-        announce(gateway)
-        return gateway, Found.NEW
-    if (gateway.host, gateway.port) == (found.host, found.port):
-        return gateway, Found.UNCHANGED
+        Gateway.objects.filter(pk=stale.pk).update(host="", reachable=False)
     detail = f"moved from {gateway.host}:{gateway.port} to {found.host}:{found.port}"
     gateway.host, gateway.port = found.host, found.port
     gateway.save(update_fields=["host", "port"])
@@ -113,39 +171,51 @@ def clean_host(raw: str) -> str:
     except ValueError:
         if HOSTNAME_RE.match(host):
             return host
-    raise AddGatewayError(f"“{raw}” is not an IP address or a host name.")
+    raise AddGatewayError("Enter an IP address or a host name, e.g. 192.168.1.40.")
 
 
 def add_by_address(site: Site, host: str, port: int) -> Gateway:
-    """Add a gateway a person located by hand (a network without multicast): it must answer."""
+    """Add a gateway a person located by hand (a network without multicast): it must answer.
+
+    Refused addresses, silence and answers that are not a gateway's all give the person the
+    same words, so the form cannot be used to map which ports answer on the portal's network.
+    """
     host = clean_host(host)
     if not 1 <= port <= 65535:
-        raise AddGatewayError(f"Port {port} is out of range (1-65535).")
-    existing = Gateway.objects.filter(site=site, host=host, port=port).first()
+        raise AddGatewayError("Enter a port from 1 to 65535.")
+    existing = Gateway.objects.filter(host=host, port=port).select_related("site").first()
     if existing is not None:
-        raise AddGatewayError(f"{existing.name} is already at {host}:{port} on {site}.")
-    base_url = Gateway(host=host, port=port).base_url
+        if existing.site_id == site.pk:
+            raise AddGatewayError(f"This address is already {existing.name}'s.")
+        raise AddGatewayError("This address is already filed under another site.")
     try:
-        info = run_blocking(_liveness(base_url))
+        check_gateway_address(host, port)
+    except DestinationRefused as refused:
+        log.info("add by address refused (%s)", refused.reason)
+        raise AddGatewayError(NOT_A_GATEWAY) from None
+    try:
+        info = run_blocking(_liveness(Gateway(host=host, port=port).base_url))
     except GatewayError as exc:
-        raise AddGatewayError(
-            f"No Table Tracker gateway answered at {host}:{port} ({exc})."
-        ) from exc
-    gateway = Gateway.objects.create(
-        site=site,
-        name=(info.name or f"Gateway {host}")[:100],
-        host=host,
-        port=port,
-        model=info.model or "",
-        firmware=info.firmware or "",
-        reachable=True,
-    )
+        log.info("add by address: no gateway there (%s)", type(exc).__name__)
+        raise AddGatewayError(NOT_A_GATEWAY) from None
+    try:
+        gateway = Gateway.objects.create(
+            site=site,
+            name=(info.name or "Gateway")[:100],
+            host=host,
+            port=port,
+            model=(info.model or "")[:64],
+            firmware=(info.firmware or "")[:64],
+            reachable=True,
+        )
+    except IntegrityError:
+        raise AddGatewayError("This address is already filed under another site.") from None
     announce(gateway)
     return gateway
 
 
 async def _liveness(base_url: str) -> GatewayInfo:
-    async with GatewayClient(base_url) as client:
+    async with GatewayClient(base_url, timeout=identity.PROOF_TIMEOUT_SECONDS) as client:
         return await client.liveness()
 
 
@@ -160,6 +230,7 @@ async def watch_lan(stop: asyncio.Event) -> None:
     """Continuous discovery for the local sites, until ``stop``."""
 
     async def on_found(found: FoundGateway) -> None:
-        await in_db_thread(record_for_local_sites)(found)
+        # Not on the shared sync thread: proving a device may wait on the network for seconds.
+        await in_db_thread(record_for_local_sites, thread_sensitive=False)(found)
 
     await browsing.watch(on_found, stop)

@@ -2,47 +2,82 @@
 
 ``GET /api/v2`` needs no token, so it is cheap and says only "alive". The token is checked less
 often, with a small authenticated read, so that a token revoked on the gateway shows up as
-"needs pairing" even before the relay's socket is refused.
+"needs pairing" even before the relay's socket is refused. The token goes only to a device that
+proves to be the gateway (``gateways.services.identity``); another device at its address makes
+it "not answering", never "needs pairing".
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from gateways.fields import fit
 from gateways.models import Gateway
+from gateways.outbound import DestinationRefused, check_gateway_address
+from gateways.services.identity import (
+    ANOTHER_DEVICE,
+    has_identity,
+    proves,
+    record_conflict,
+    record_identity,
+)
 from gateways.services.status import announce, mark_needs_pairing, set_status
+from ttgateway.bridge import run_blocking
 from ttgateway.client import GatewayClient, GatewayError, GatewayInfo, TokenRejected
-from ttportal.blocking import run_blocking
 
 PROBE_TIMEOUT_SECONDS = 3.0
+NOT_ALLOWED = "The gateway's address is outside the networks gateways may use (settings)."
 # A small gateway answers a handful of requests at once; a chain's worker checks many gateways.
 MAX_CONCURRENT_PROBES = 32
 
 
 @dataclass(frozen=True)
 class Probe:
-    """What one health check saw; ``error`` is a person-readable reason when it saw nothing."""
+    """What one health check saw; ``error`` is a person-readable reason when it saw nothing.
+
+    ``impostor`` is set when a device answered at the gateway's address but could not prove
+    to be it: the token was not sent, and the gateway counts as not answering.
+    """
 
     info: GatewayInfo | None
     error: str = ""
     token_checked: bool = False
     token_rejected: bool = False
+    impostor: GatewayInfo | None = None
 
 
-async def probe(base_url: str, token: str | None) -> Probe:
-    """Liveness, then (when ``token`` is given) one authenticated read to prove the token."""
-    async with GatewayClient(base_url, timeout=PROBE_TIMEOUT_SECONDS) as client:
+@dataclass(frozen=True)
+class Target:
+    """One gateway to probe: where, who it must prove to be, and its token when due."""
+
+    gateway: Gateway
+    token: str | None = field(default=None, repr=False)
+
+
+async def probe(target: Target) -> Probe:
+    """Liveness; then, once the device proves to be the gateway, one authenticated read with
+    ``token`` (when given) to prove the token."""
+    gateway, token = target.gateway, target.token
+    try:
+        await asyncio.to_thread(check_gateway_address, gateway.host, gateway.port)
+    except DestinationRefused:
+        return Probe(None, NOT_ALLOWED)
+    async with GatewayClient(gateway.base_url, timeout=PROBE_TIMEOUT_SECONDS) as client:
         try:
             info = await client.liveness()
         except GatewayError as exc:
             return Probe(None, str(exc))
+    if has_identity(gateway) and not proves(gateway, info):
+        return Probe(None, ANOTHER_DEVICE, impostor=info)
     if token is None:
         return Probe(info)
-    async with GatewayClient(base_url, token=token, timeout=PROBE_TIMEOUT_SECONDS) as client:
+    async with GatewayClient(
+        gateway.base_url, token=token, timeout=PROBE_TIMEOUT_SECONDS
+    ) as client:
         try:
             await client.active_orders()
         except TokenRejected as exc:
@@ -52,14 +87,14 @@ async def probe(base_url: str, token: str | None) -> Probe:
     return Probe(info, token_checked=True)
 
 
-async def _probe_all(targets: list[tuple[str, str | None]]) -> list[Probe]:
+async def _probe_all(targets: list[Target]) -> list[Probe]:
     limit = asyncio.Semaphore(MAX_CONCURRENT_PROBES)
 
-    async def one(base_url: str, token: str | None) -> Probe:
+    async def one(target: Target) -> Probe:
         async with limit:
-            return await probe(base_url, token)
+            return await probe(target)
 
-    return await asyncio.gather(*(one(url, token) for url, token in targets))
+    return await asyncio.gather(*(one(target) for target in targets))
 
 
 def check_gateways(gateways: Iterable[Gateway]) -> list[Probe]:
@@ -67,7 +102,7 @@ def check_gateways(gateways: Iterable[Gateway]) -> list[Probe]:
     now = timezone.now()
     chosen = list(gateways)
     targets = [
-        (g.base_url, g.token_secret() if g.is_paired and g.token_check_due(now) else None)
+        Target(g, g.token_secret() if g.is_paired and g.token_check_due(now) else None)
         for g in chosen
     ]
     probes = run_blocking(_probe_all(targets))
@@ -90,11 +125,17 @@ def record_liveness(gateway: Gateway, seen: Probe) -> None:
         if gateway.status != Gateway.Status.NEEDS_PAIRING:
             gateway.last_error = ""
     else:
-        gateway.last_error = seen.error[:500]
+        gateway.last_error = fit(Gateway, "last_error", seen.error)
     if seen.token_checked and not seen.token_rejected:
         gateway.token_checked = now
         fields.append("token_checked")
     Gateway.objects.filter(pk=gateway.pk).update(**{f: getattr(gateway, f) for f in fields})
+    if seen.impostor is not None:
+        record_conflict(gateway, gateway.host, gateway.port, seen.impostor)
+    elif seen.info is not None and seen.token_checked and not has_identity(gateway):
+        # Paired before devices were told apart: the token just worked here, so this device
+        # is the gateway. From now on it must prove it.
+        record_identity(gateway, seen.info)
 
     if seen.token_rejected:
         mark_needs_pairing(gateway, "health check: " + seen.error)

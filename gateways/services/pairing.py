@@ -7,6 +7,7 @@ issued token is stored, sealed, before anything else happens.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -18,21 +19,27 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from gateways.fields import fit
 from gateways.models import AccessToken, Gateway, PairingAttempt
+from gateways.outbound import DestinationRefused, check_gateway_address
+from gateways.services.identity import record_identity
 from gateways.services.status import announce, set_status
 from gateways.signals import gateway_paired
+from ttgateway.bridge import run_blocking
 from ttgateway.client import (
     GatewayClient,
     GatewayError,
+    GatewayInfo,
     GatewayUnreachable,
     IssuedToken,
     PairingWindowClosed,
 )
-from ttportal.blocking import run_blocking
+from ttportal.eventlock import hold_event_writer_lock
 from ttportal.realtime import publish, site_group
 
 log = logging.getLogger(__name__)
 
+NOT_ALLOWED = "The gateway's address is outside the networks gateways may use (settings)."
 TOKEN_NAME = "ttportal"  # noqa: S105 - the label the gateway lists, not a secret
 MESSAGES = {
     PairingAttempt.Outcome.WAITING: "Waiting for the gateway: press its button now.",
@@ -99,7 +106,7 @@ def run_pairing(attempt_id: int, sleep: Callable[[float], None] = time.sleep) ->
         PairingAttempt.objects.filter(pk=attempt.pk).update(polls=attempt.polls + 1)
         attempt.polls += 1
         try:
-            issued = run_blocking(_ask_for_token(attempt.gateway))
+            issued, info = run_blocking(_ask_for_token(attempt.gateway))
         except PairingWindowClosed as exc:
             last_error = exc
         except GatewayUnreachable as exc:
@@ -107,7 +114,7 @@ def run_pairing(attempt_id: int, sleep: Callable[[float], None] = time.sleep) ->
         except GatewayError as exc:
             return _finish(attempt, PairingAttempt.Outcome.FAILED, f"The gateway said: {exc}")
         else:
-            return _paired(attempt, issued)
+            return _paired(attempt, issued, info)
         _push(attempt)
         sleep(settings.TTPORTAL_PAIRING_POLL_SECONDS)
         attempt.refresh_from_db(fields=["outcome", "deadline"])
@@ -121,17 +128,36 @@ def run_pairing(attempt_id: int, sleep: Callable[[float], None] = time.sleep) ->
     return _finish(attempt, outcome, MESSAGES[outcome])
 
 
-async def _ask_for_token(gateway: Gateway) -> IssuedToken:
+async def _ask_for_token(gateway: Gateway) -> tuple[IssuedToken, GatewayInfo | None]:
+    """The token, and who the device that issued it says it is (its identity from now on)."""
+    try:
+        await asyncio.to_thread(check_gateway_address, gateway.host, gateway.port)
+    except DestinationRefused:
+        raise GatewayUnreachable(NOT_ALLOWED) from None
     async with GatewayClient(gateway.base_url) as client:
-        return await client.generate_token(TOKEN_NAME)
+        issued = await client.generate_token(TOKEN_NAME)
+        try:
+            info: GatewayInfo | None = await client.liveness()
+        except GatewayError:
+            info = None  # recorded at the first health check where the token works instead
+        return issued, info
 
 
-def _paired(attempt: PairingAttempt, issued: IssuedToken) -> PairingAttempt:
+def _paired(
+    attempt: PairingAttempt, issued: IssuedToken, info: GatewayInfo | None
+) -> PairingAttempt:
     gateway = attempt.gateway
     with transaction.atomic():
+        hold_event_writer_lock()  # set_status below writes an event: this lock comes first
         # An issued token is never thrown away: the gateway will not show it again.
         gateway.tokens.filter(revoked__isnull=True).update(revoked=timezone.now())
         AccessToken.issue(gateway, issued.name or TOKEN_NAME, issued.token)
+        # Someone pressed this device's button: whoever it says it is, it is the gateway now
+        # (a replaced unit included), and from now on the token goes only where it answers.
+        if info is not None:
+            record_identity(gateway, info)
+        else:
+            Gateway.objects.filter(pk=gateway.pk).update(serial="", device_name="")
         now = timezone.now()
         Gateway.objects.filter(pk=gateway.pk).update(
             reachable=True, last_seen=now, token_checked=now, last_error=""
@@ -153,7 +179,9 @@ def _finish(
 ) -> PairingAttempt:
     claimed = PairingAttempt.objects.filter(
         pk=attempt.pk, outcome=PairingAttempt.Outcome.WAITING
-    ).update(outcome=outcome, message=message[:500], finished=timezone.now())
+    ).update(
+        outcome=outcome, message=fit(PairingAttempt, "message", message), finished=timezone.now()
+    )
     attempt.refresh_from_db()
     if claimed:
         transaction.on_commit(lambda: _push(attempt))

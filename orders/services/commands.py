@@ -8,6 +8,7 @@ back as an :class:`Outcome` with the gateway's message.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -15,7 +16,8 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import User
 
 from gateways.crypto import SealBroken
-from gateways.models import Gateway
+from gateways.fields import fit
+from gateways.models import ApiKey, Gateway
 from gateways.services import mark_needs_pairing
 from orders.models import ActiveOrder, AuditEntry, OrderRecord
 from orders.services.mirror import Change, apply_order, remove_order
@@ -26,6 +28,7 @@ from ttgateway.client import (
     GatewayError,
     GatewayUnreachable,
     OrderNotFound,
+    SubmitOutcome,
     SubmitResult,
     SyncGatewayClient,
     TokenRejected,
@@ -45,12 +48,18 @@ class Actor:
     """Who acts, and through what: a person on the board or admin, or a POS's API key."""
 
     label: str
-    via: str
+    via: AuditEntry.Via
     user: User | None = None
+    key: ApiKey | None = None
 
     @classmethod
-    def person(cls, user: User, via: str = "board") -> Actor:
+    def person(cls, user: User, via: AuditEntry.Via = AuditEntry.Via.BOARD) -> Actor:
         return cls(user.get_username(), via, user)
+
+    @classmethod
+    def api_key(cls, key: ApiKey) -> Actor:
+        """A POS plugin: its key is its identity in the audit trail."""
+        return cls(f"API key {key}", AuditEntry.Via.API, key=key)
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,8 @@ class Outcome:
     warning: str | None = None
     created: bool = False
     result: AuditEntry.Result = AuditEntry.Result.OK
+    # What starting or modifying did, in the gateway's terms (created, modified, already...).
+    submitted: SubmitOutcome | None = None
     error: GatewayError | None = field(default=None, repr=False)
 
 
@@ -83,7 +94,27 @@ def _client(gateway: Gateway) -> SyncGatewayClient:
             if gateway.status != Gateway.Status.NEEDS_PAIRING
             else f"{gateway.name} refused the portal's token: pair it again."
         )
-    return SyncGatewayClient(gateway.base_url, token, timeout=COMMAND_TIMEOUT_SECONDS)
+    return _shared_client(gateway.base_url, token)
+
+
+# One client per gateway address and token, kept by the process: a command reuses its loop
+# thread and keep-alive connection instead of starting both, and closing them, every time (that
+# was a third of a command's time). A re-paired or moved gateway gets a new client; the oldest
+# are closed beyond the cap.
+_CLIENTS: dict[tuple[str, str], SyncGatewayClient] = {}
+_CLIENTS_LOCK = threading.Lock()
+MAX_CLIENTS = 64
+
+
+def _shared_client(base_url: str, token: str) -> SyncGatewayClient:
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get((base_url, token))
+        if client is None:
+            while len(_CLIENTS) >= MAX_CLIENTS:
+                _CLIENTS.pop(next(iter(_CLIENTS))).close()
+            client = SyncGatewayClient(base_url, token, timeout=COMMAND_TIMEOUT_SECONDS)
+            _CLIENTS[(base_url, token)] = client
+        return client
 
 
 def _run(
@@ -97,8 +128,7 @@ def _run(
 ) -> Outcome:
     """Call the gateway, turn its answer or refusal into an Outcome, and audit it."""
     try:
-        with _client(gateway) as client:
-            outcome = done(call(client))
+        outcome = done(call(_client(gateway)))
     except GatewayNotReady as exc:
         outcome = Outcome(False, str(exc), result=AuditEntry.Result.REFUSED)
     except TokenRejected as exc:
@@ -123,13 +153,16 @@ def _run(
     AuditEntry.objects.create(
         gateway=gateway,
         user=actor.user,
-        actor=actor.label[:150],
+        api_key=actor.key,
+        actor=fit(AuditEntry, "actor", actor.label),
         via=actor.via,
         action=action,
-        order_name=order_name[:16],
+        order_name=fit(AuditEntry, "order_name", order_name),
         details=details,
         result=outcome.result,
-        message=" ".join(filter(None, [outcome.message, outcome.warning]))[:500],
+        message=fit(
+            AuditEntry, "message", " ".join(filter(None, [outcome.message, outcome.warning]))
+        ),
     )
     return outcome
 
@@ -137,11 +170,13 @@ def _run(
 def _submitted(gateway: Gateway, verb: str) -> Callable[[SubmitResult], Outcome]:
     def done(answer: SubmitResult) -> Outcome:
         if answer.order is None:  # "Order already started." / "already located.": no change
-            return Outcome(True, answer.message or "Nothing to change.")
+            return Outcome(True, answer.message or "Nothing to change.", submitted=answer.outcome)
         change = Change.CREATED if answer.created else Change.MODIFIED
         mirrored = apply_order(gateway, answer.order, change)
         message = f"Order {answer.order.name} {'started' if answer.created else verb}."
-        return Outcome(True, message, mirrored, answer.warning, answer.created)
+        return Outcome(
+            True, message, mirrored, answer.warning, answer.created, submitted=answer.outcome
+        )
 
     return done
 

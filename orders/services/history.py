@@ -4,7 +4,37 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from orders.models import ActiveOrder, OrderRecord
+from django.db import transaction
+from django.db.models import QuerySet
+
+from orders.models import ActiveOrder, HistoryCounter, OrderRecord
+from ttgateway.protocol import positive_integer
+
+
+def next_sequence(count: int = 1) -> int:
+    """Take ``count`` history sequence numbers for a bulk write or ``update()``; the first."""
+    return HistoryCounter.take(count)
+
+
+def matching(
+    records: QuerySet[OrderRecord],
+    *,
+    order_type: str | None = None,
+    table: str | None = None,
+    number: str | None = None,
+) -> QuerySet[OrderRecord]:
+    """Records of one type, at one table, of one order number (each when given).
+
+    Gateways read "07" as 7: so do these filters (``ttgateway.protocol.positive_integer``); a
+    table or number that is no positive integer matches nothing.
+    """
+    if order_type:
+        records = records.filter(order_type=order_type)
+    if table:
+        records = records.filter(location=positive_integer(table) or "-")
+    if number:
+        records = records.filter(name=positive_integer(number) or "-")
+    return records
 
 
 def record_cleared(
@@ -15,6 +45,13 @@ def record_cleared(
     A record the history pull already confirmed keeps the gateway's own times; only what the
     pull cannot know (how it was cleared, that it was seen live) is added.
     """
+    with transaction.atomic():
+        return _record_cleared(order, cleared_at, cleared_by)
+
+
+def _record_cleared(
+    order: ActiveOrder, cleared_at: datetime | None, cleared_by: OrderRecord.ClearedBy
+) -> OrderRecord:
     record, created = OrderRecord.objects.get_or_create(
         uuid=order.uuid,
         defaults={

@@ -6,22 +6,27 @@ too, so the mirror changes in one place only, whoever caused the change.
 
 from __future__ import annotations
 
+import logging
 import uuid as uuidlib
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from gateways.models import Gateway
-from orders.models import ActiveOrder, OrderRecord
+from orders.models import ActiveOrder, Event, OrderRecord
+from orders.services import events
 from orders.services.board import announce_today, order_payload
-from orders.services.history import record_cleared
+from orders.services.history import next_sequence, record_cleared
 from ttgateway.client import ActiveOrder as GatewayOrder
 from ttgateway.protocol import OrderState
+from ttportal.eventlock import hold_event_writer_lock
 from ttportal.realtime import publish_on_commit, site_group
+
+log = logging.getLogger(__name__)
 
 
 class Change(StrEnum):
@@ -81,13 +86,18 @@ def _upsert(
     now = timezone.now()
     fields = _fields(seen)
     order = ActiveOrder.objects.select_for_update().filter(gateway=gateway, uuid=seen.uuid).first()
+    created = order is None
     if order is None:
         order = ActiveOrder(gateway=gateway, uuid=seen.uuid, first_seen=now, **fields)
         changed = True
         change = Change.CREATED if change is not Change.SNAPSHOT else change
+        was = ("", "", False)
     else:
         order.gateway = gateway  # already at hand: the board's payload needs its site
         changed = any(getattr(order, key) != value for key, value in fields.items())
+        was = (order.state, order.location, order.paged)
+        if changed:
+            order.version += 1
         for key, value in fields.items():
             setattr(order, key, value)
     if order.state == ActiveOrder.State.LOCATED and order.located_seen is None:
@@ -96,6 +106,7 @@ def _upsert(
         order.paged_seen = now
     if changed:
         order.save()
+        events.record_order(order, events.order_change(order, created, *was))
         _announce_upsert(gateway, order, change)
     return order
 
@@ -113,6 +124,8 @@ def _remove(
     )
     for order in leaving:
         record_cleared(order, cleared_at, cleared_by)
+        order.version += 1
+        events.record_order(order, Event.Type.ORDER_CLEARED)
         _announce_removal(gateway, order, change)
     ActiveOrder.objects.filter(pk__in=[o.pk for o in leaving]).delete()
     if leaving:
@@ -123,6 +136,7 @@ def _remove(
 @transaction.atomic
 def apply_order(gateway: Gateway, seen: GatewayOrder, change: Change) -> ActiveOrder | None:
     """One notification (or one command's answer): upsert, or remove when it says cleared."""
+    hold_event_writer_lock()  # first, before any row lock (see ttportal.eventlock)
     return _upsert(gateway, seen, change)
 
 
@@ -141,12 +155,15 @@ def remove_order(
     mirror never had (the relay had not told of it yet) is filed from ``seen``, the gateway's
     answer, so that the relay's late news of it finds it filed already.
     """
+    hold_event_writer_lock()  # first, before any row lock (see ttportal.eventlock)
     when = cleared_at or timezone.now()
     removed = _remove(gateway, [uuidlib.UUID(order_uuid)], Change.CLEARED, when, cleared_by)
     if not removed and seen is not None:
         unsaved = ActiveOrder(gateway=gateway, uuid=seen.uuid, **_fields(seen))
         record_cleared(unsaved, when, cleared_by)
-    OrderRecord.objects.filter(uuid=order_uuid, gateway=gateway).update(cleared_by=cleared_by)
+    OrderRecord.objects.filter(uuid=order_uuid, gateway=gateway).exclude(
+        cleared_by=cleared_by
+    ).update(cleared_by=cleared_by, sequence=next_sequence(), updated=timezone.now())
     return removed
 
 
@@ -157,9 +174,19 @@ def apply_snapshot(gateway: Gateway, orders: Iterable[GatewayOrder]) -> tuple[in
     Returns (orders in the snapshot, ghosts removed). A ghost is an order the portal still
     showed but the gateway no longer has: it was cleared while the portal was not listening.
     """
+    hold_event_writer_lock()  # first, before any row lock (see ttportal.eventlock)
     present = [o for o in orders if o.state is not OrderState.CLEARED]
     for seen in present:
-        _upsert(gateway, seen, Change.SNAPSHOT)
+        try:
+            with transaction.atomic():  # a savepoint: one order the database refuses is skipped
+                _upsert(gateway, seen, Change.SNAPSHOT)
+        except DatabaseError as exc:
+            log.warning(
+                "gateway %s: order %s skipped from the snapshot: %s",
+                gateway.pk,
+                seen.uuid,
+                type(exc).__name__,
+            )
     keep = {uuidlib.UUID(o.uuid) for o in present}
     ghosts = set(ActiveOrder.objects.filter(gateway=gateway).values_list("uuid", flat=True)) - keep
     return len(present), _remove(

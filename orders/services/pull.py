@@ -28,14 +28,17 @@ from enum import StrEnum
 from typing import Protocol
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from gateways.crypto import SealBroken
+from gateways.fields import fit
 from gateways.models import Gateway
 from gateways.services import mark_needs_pairing
+from gateways.services.identity import ANOTHER_DEVICE, has_identity, liveness_at, proves
 from orders.models import OrderRecord, PullCheckpoint
+from orders.services.history import next_sequence
 from ttgateway.client import (
     ActiveOrder,
     GatewayError,
@@ -46,6 +49,7 @@ from ttgateway.client import (
     TokenRejected,
 )
 from ttgateway.protocol import ORDERS_MAX_LIMIT
+from ttportal.blocking import run_blocking
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +222,7 @@ class _Run:
             behind = None if through is None else max(0, int((now - through).total_seconds()))
             fields["behind_seconds"] = behind
         if error:
-            fields.update(last_error=error[:500], last_error_at=now)
+            fields.update(last_error=fit(PullCheckpoint, "last_error", error), last_error_at=now)
         PullCheckpoint.objects.filter(pk=self.checkpoint.pk, lease_owner=self.lease).update(
             **fields
         )
@@ -251,12 +255,16 @@ def pages_from(
     for _ in range(max_pages):
         page = history.orders(offset=offset, limit=PAGE_SIZE, created_after=cursor)
         fresh = tuple(r for r in page.items if r.uuid not in window)
-        last = len(page.items) < PAGE_SIZE
-        if not last and not fresh:
+        # A full page with records skipped as unreadable is still a full page: more may follow.
+        last = page.size < PAGE_SIZE
+        if not last and not fresh and page.items:
             raise PullFailed("The gateway answered the same page of history twice.")
         yield fresh, last
         if last:
             return
+        if not page.items:
+            offset += page.size  # nothing readable on the page (each record logged): step over
+            continue
         window.update((r.uuid, r.started) for r in fresh)
         # The gateway's filter is "started after", to the second: ask again from one second
         # before the newest start, and skip the orders of that window already read.
@@ -282,20 +290,55 @@ def store_page(
     if horizon is not None:
         through = min(through, horizon)
     with transaction.atomic():
-        changed = _changed(rows)
-        if changed:
-            OrderRecord.objects.bulk_create(
-                changed,
-                update_conflicts=True,
-                unique_fields=["uuid"],
-                update_fields=UPDATED_FIELDS,
-            )
+        changed = _stored(gateway, _changed(rows))
         moved = PullCheckpoint.objects.filter(pk=checkpoint.pk, lease_owner=lease).update(
             stored_through=through, lease_expires=timezone.now() + _lease_length()
         )
         if not moved:
             raise LeaseLost
     return len(changed)
+
+
+def _upsert(rows: list[OrderRecord]) -> None:
+    # Each write takes history sequence numbers (the API's sync cursor), in commit order.
+    first = next_sequence(len(rows))
+    for n, record in enumerate(rows):
+        record.sequence = first + n
+    OrderRecord.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["uuid"],
+        update_fields=[*UPDATED_FIELDS, "sequence"],
+    )
+
+
+def _stored(gateway: Gateway, rows: list[OrderRecord]) -> list[OrderRecord]:
+    """Upsert the rows, the page at once; should the database refuse it, row by row, so that
+    one record it cannot hold is skipped (and logged) and never holds back the others."""
+    if not rows:
+        return rows
+    try:
+        with transaction.atomic():
+            _upsert(rows)
+        return rows
+    except DatabaseError:
+        log.warning(
+            "history pull of gateway %s: a page was refused; storing it row by row", gateway.pk
+        )
+    stored = []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                _upsert([row])
+            stored.append(row)
+        except DatabaseError as exc:
+            log.warning(
+                "history pull of gateway %s: record %s skipped: %s",
+                gateway.pk,
+                row.uuid,
+                type(exc).__name__,
+            )
+    return stored
 
 
 def _record(gateway: Gateway, item: OrderSummary) -> OrderRecord:
@@ -341,4 +384,9 @@ def _opened(
         ) from exc
     if token is None:
         raise PullFailed(f"{gateway.name} has no token: pair it again.")
+    if has_identity(gateway) and not proves(
+        gateway, run_blocking(liveness_at(gateway.host, gateway.port))
+    ):
+        # The token goes only to the device that proves to be the gateway (see identity).
+        raise GatewayUnreachable(ANOTHER_DEVICE)
     return SyncGatewayClient(gateway.base_url, token)

@@ -8,25 +8,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
-from tests.gateways.conftest import *  # noqa: F403 - sim, site, alice, paired_gateway...
-from tests.gateways.conftest import _fast_gateway_settings  # noqa: F401 - autouse here too
+from tests.loopback import free_port
+from tests.portal_fixtures import database_url, serving
+from ttgateway.waiting import wait_until
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOTS = Path(settings.DATA_DIR) / "screenshots"
 # The flags this workplace's machines need: no sandbox as root, and no background traffic
 # (the machine has no network beyond loopback).
 CHROMIUM_ARGS = [
@@ -40,33 +36,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def database_url() -> str:
-    """The test database, as the child process must reach it."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user = db["USER"] or "postgres"
-    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def wait_for_http(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"the portal exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+@pytest.fixture(autouse=True)
+def _fast(fast_gateway_settings: None) -> None:
+    """Discovery on loopback, short discovery and pairing windows, for every test here."""
 
 
 @pytest.fixture
@@ -93,7 +65,7 @@ def portal(transactional_db: None) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for_http(f"{url}/healthz", process)
+        wait_until(lambda: serving(f"{url}/healthz", process), within=30)
         yield url
     finally:
         process.terminate()
@@ -138,9 +110,3 @@ def page(browser: Any) -> Iterator[Any]:
         yield tab
     finally:
         context.close()
-
-
-def screenshot(page: Any, name: str) -> None:
-    """Kept in var/screenshots for a person to look at; nothing is asserted on them."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

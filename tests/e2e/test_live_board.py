@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.screenshots import screenshot
 from tests.factories import PASSWORD
-from tests.gateways.conftest import control
 
 pytestmark = pytest.mark.e2e
 
@@ -33,12 +32,12 @@ def test_the_board_follows_a_tracker_from_start_to_table_to_over_target_to_clear
     page.goto(f"{portal}/board/{site.pk}/")
     page.wait_for_selector('#board[data-ready="1"]')
 
-    control(sim, "trackers/12/start")
+    sim.controls.start_tracker("12")
     order = card(page, "12")
     order.wait_for()
     assert order.get_attribute("data-state") == "started"
 
-    control(sim, "trackers/12/locate", {"table": "5"})
+    sim.controls.locate_tracker("12", "5")
     page.wait_for_selector('[data-order-card][data-order-name="12"][data-state="located"]')
     assert order.locator('[data-field="table"]').inner_text().strip().endswith("5")
 
@@ -47,7 +46,7 @@ def test_the_board_follows_a_tracker_from_start_to_table_to_over_target_to_clear
     )
     screenshot(page, "board-over-target")
 
-    control(sim, "trackers/12/clear")
+    sim.controls.clear_tracker("12")
     order.wait_for(state="detached")
 
 

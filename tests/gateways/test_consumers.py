@@ -5,25 +5,19 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from gateways import services
+from tests.portal_fixtures import session_cookie
 from ttportal.asgi import application
 from ttportal.realtime import apublish, site_group
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _session_cookie(user) -> bytes:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
-
-
 async def open_socket(user=None, query: str = "", origin: bytes = b"http://127.0.0.1"):
     headers = [(b"origin", origin), (b"host", b"127.0.0.1")]
     if user is not None:
-        headers.append((b"cookie", await sync_to_async(_session_cookie)(user)))
+        headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
     communicator = WebsocketCommunicator(application, f"/ws/sites/{query}", headers=headers)
     connected, code = await communicator.connect()
     return communicator, connected, code

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -11,6 +10,7 @@ import pytest
 import redis
 
 from gateways.leases import RelayLeases
+from ttgateway.waiting import wait_until
 
 GATEWAYS = list(range(1, 11))
 
@@ -32,6 +32,10 @@ def prefix(client: redis.Redis) -> Iterator[str]:
 
 def relay(client, prefix, name: str, ttl: float = 5.0) -> RelayLeases:
     return RelayLeases(client, ttl, prefix, holder=name)
+
+
+def lease_keys(prefix: str, gateways: list[int]) -> list[str]:
+    return [f"{prefix}:relay:lease:{gateway}" for gateway in gateways]
 
 
 def test_a_lone_relay_holds_every_gateway(client, prefix):
@@ -66,7 +70,8 @@ def test_the_gateways_of_a_relay_that_dies_are_taken_once_its_leases_run_out(cli
     dying.hold(GATEWAYS)
     assert survivor.hold(GATEWAYS) == set()
 
-    time.sleep(0.5)  # the dying relay renews nothing any more
+    # The dying relay renews nothing any more: its leases run out.
+    wait_until(lambda: client.exists(*lease_keys(prefix, GATEWAYS)), expect=0)
 
     assert survivor.hold(GATEWAYS) == set(GATEWAYS)
 
@@ -83,7 +88,7 @@ def test_a_relay_that_stops_cleanly_frees_its_gateways_at_once(client, prefix):
 def test_an_expired_lease_taken_by_another_relay_is_not_renewed(client, prefix):
     slow, quick = relay(client, prefix, "slow", ttl=0.2), relay(client, prefix, "quick", ttl=5)
     slow.hold([1])
-    time.sleep(0.3)
+    wait_until(lambda: client.exists(*lease_keys(prefix, [1])), expect=0)
     assert quick.hold([1]) == {1}
 
     assert slow.hold([1]) == set()

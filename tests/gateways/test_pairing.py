@@ -4,7 +4,7 @@ import pytest
 
 from gateways import services
 from gateways.models import Gateway, PairingAttempt
-from tests.gateways.conftest import control, pair
+from tests.portal_fixtures import pair
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def test_a_button_pressed_after_clicking_pair_still_pairs(gateway, sim):
     def person_presses_the_button_now(seconds: float) -> None:
         if not presses:
             presses.append(seconds)
-            control(sim, "button")
+            sim.controls.press_button()
 
     finished = services.run_pairing(attempt.pk, sleep=person_presses_the_button_now)
 

@@ -6,8 +6,7 @@ import pytest
 
 from gateways import tasks
 from gateways.models import Gateway, PairingAttempt
-from tests.conftest import wait_for
-from tests.gateways.conftest import control
+from ttgateway.waiting import wait_until
 
 
 @pytest.mark.django_db
@@ -32,12 +31,12 @@ def test_discovery_skips_a_site_that_turned_it_off(site):
 def test_a_real_worker_pairs_a_gateway_when_a_manager_clicks_pair(
     client, alice, gateway, sim, worker
 ):
-    control(sim, "button")
+    sim.controls.press_button()
     client.force_login(alice)
 
     client.post(f"/gateways/{gateway.pk}/pair")
 
-    wait_for(lambda: PairingAttempt.objects.get().outcome != PairingAttempt.Outcome.WAITING)
+    wait_until(lambda: PairingAttempt.objects.get().outcome != PairingAttempt.Outcome.WAITING)
     gateway.refresh_from_db()
     assert PairingAttempt.objects.get().outcome == PairingAttempt.Outcome.PAIRED
     assert gateway.status == Gateway.Status.ONLINE
@@ -48,4 +47,4 @@ def test_a_real_worker_notices_a_gateway_going_offline(paired_gateway, sim, work
 
     tasks.check_all_health.delay()
 
-    wait_for(lambda: Gateway.objects.get().status == Gateway.Status.OFFLINE)
+    wait_until(lambda: Gateway.objects.get().status == Gateway.Status.OFFLINE)

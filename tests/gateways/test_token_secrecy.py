@@ -9,7 +9,7 @@ from django.db import connection
 
 from gateways import crypto, services
 from gateways.models import AccessToken
-from tests.gateways.conftest import pair
+from tests.portal_fixtures import pair
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,6 @@ from django.contrib.auth.models import Permission
 from orders.models import ActiveOrder, AuditEntry, OrderRecord
 from orders.services.commands import start_order
 from tests.factories import GatewayFactory
-from tests.gateways.conftest import control
-from tests.orders.conftest import active_names
 from tests.orders.factories import ActiveOrderFactory, OrderRecordFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +27,7 @@ def staff(alice, bob, charlie):
 @pytest.fixture
 def riverside_order(paired_gateway, sim, as_alice):
     start_order(paired_gateway, as_alice, "12", "ON_PREMISES")
-    control(sim, "trackers/12/start")  # its tracker joins it: it can be paged
+    sim.controls.start_tracker("12")  # its tracker joins it: it can be paged
     return ActiveOrder.objects.get(name="12")
 
 
@@ -72,13 +70,13 @@ def test_a_manager_clears_an_order_from_the_admin(client, staff, alice, riversid
     act(client, "clear", riverside_order)
 
     assert not ActiveOrder.objects.exists()
-    assert active_names(sim) == []
+    assert sim.controls.state().active_names == []
     assert OrderRecord.objects.get().cleared_by == OrderRecord.ClearedBy.PORTAL
     assert AuditEntry.objects.get(action="delete").via == "admin"
 
 
 def test_the_gateways_refusal_is_shown_in_the_admin(client, staff, alice, riverside_order, sim):
-    control(sim, "faults", {"paging_unavailable": True})
+    sim.controls.set_faults(paging_unavailable=True)
     client.force_login(alice)
 
     response = act(client, "page", riverside_order)

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from orders.services import pull
 from tests.factories import GatewayFactory
-from tests.gateways.conftest import control
 from tests.orders.factories import OrderRecordFactory
 
 pytestmark = pytest.mark.django_db
@@ -134,8 +133,8 @@ def test_the_gateways_own_figures_for_today_stand_beside_the_portals(
     site.time_zone = "UTC"  # the simulator's own zone: both count the same day
     site.save()
     for tracker in (1, 2):
-        control(sim, f"trackers/{tracker}/start", {"orderType": "TO_GO"})
-        control(sim, f"trackers/{tracker}/clear", {})
+        sim.controls.start_tracker(tracker, "TO_GO")
+        sim.controls.clear_tracker(tracker)
     pull.pull_gateway(paired_gateway.pk)
     client.force_login(bob)
 

@@ -16,9 +16,8 @@ from gateways.relay import Relay, RelaySettings
 from orders.feed import MirrorFeed
 from orders.services.mirror import Change, apply_order, remove_order
 from tests.factories import GatewayFactory
-from tests.gateways.conftest import control
-from tests.orders.conftest import in_thread, session_cookie
 from tests.orders.factories import ActiveOrderFactory, OrderRecordFactory
+from tests.portal_fixtures import session_cookie
 from ttgateway.client import ActiveOrder as GatewayOrder
 from ttgateway.protocol import OrderState, OrderType
 from ttportal.asgi import application
@@ -174,7 +173,9 @@ async def test_a_board_that_reconnects_gets_what_changed_meanwhile(alice, site, 
     await communicator.disconnect()
 
 
-async def test_a_tracker_started_on_the_floor_shows_up_on_open_boards(alice, paired_gateway, sim):
+async def test_a_tracker_started_on_the_floor_shows_up_on_open_boards(
+    alice, paired_gateway, sim, sim_controls
+):
     relay = Relay(MirrorFeed(), RelaySettings(refresh_seconds=0.2, backoff_base=0.1))
     stop = asyncio.Event()
     running = asyncio.create_task(relay.run(stop))
@@ -182,7 +183,7 @@ async def test_a_tracker_started_on_the_floor_shows_up_on_open_boards(alice, pai
     try:
         await first_board(communicator)
 
-        await in_thread(control, sim, "trackers/21/start", {"orderType": "TO_GO"})
+        await sim_controls.start_tracker("21", "TO_GO")
 
         while True:
             event = await communicator.receive_json_from(timeout=5)

@@ -11,8 +11,6 @@ from django.test import Client
 from gateways.models import Gateway
 from orders.models import ActiveOrder, AuditEntry, OrderRecord
 from tests.factories import GatewayFactory
-from tests.gateways.conftest import control
-from tests.orders.conftest import active_names
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +156,7 @@ def test_a_manager_starts_an_order_and_hears_the_gateways_words(client, alice, p
         "message": "Order 12 started.",
         "warning": "Tracker not assigned with order.",
     }
-    assert active_names(sim) == ["12"]
+    assert sim.controls.state().active_names == ["12"]
     entry = AuditEntry.objects.get()
     assert (entry.user, entry.via, entry.action) == (alice, "board", "start")
 
@@ -178,7 +176,7 @@ def test_a_refusal_comes_back_verbatim_and_changes_nothing(client, alice, paired
         "message": "Invalid order name. Must be a positive integer.",
         "warning": None,
     }
-    assert active_names(sim) == []
+    assert sim.controls.state().active_names == []
 
 
 def test_a_gateway_that_does_not_answer_is_a_bad_gateway(client, alice, paired_gateway, sim):
@@ -196,7 +194,7 @@ def test_a_gateway_that_does_not_answer_is_a_bad_gateway(client, alice, paired_g
 
 def test_every_action_works_from_the_board(client, alice, paired_gateway, sim):
     client.force_login(alice)
-    control(sim, "trackers/12/start")
+    sim.controls.start_tracker("12")
     root = f"/board/gateways/{paired_gateway.pk}"
 
     def post(action: str, data: dict[str, str]) -> dict[str, object]:
@@ -256,7 +254,7 @@ def test_a_next_address_elsewhere_is_ignored(client, alice, paired_gateway, sim)
 def test_clearing_all_asks_first(client, alice, paired_gateway, sim):
     client.force_login(alice)
     for name in ("1", "2"):
-        control(sim, f"trackers/{name}/start")
+        sim.controls.start_tracker(name)
     url = f"/board/gateways/{paired_gateway.pk}/clear-all"
 
     asked = client.get(url)
@@ -266,7 +264,7 @@ def test_clearing_all_asks_first(client, alice, paired_gateway, sim):
     unconfirmed = client.post(url, {}, headers=JSON)
     assert unconfirmed.status_code == 400
     assert unconfirmed.json()["ok"] is False
-    assert active_names(sim) == ["1", "2"]
+    assert sim.controls.state().active_names == ["1", "2"]
 
     confirmed = client.post(url, {"confirm": "yes"}, headers=JSON)
     assert confirmed.json() == {
@@ -274,7 +272,7 @@ def test_clearing_all_asks_first(client, alice, paired_gateway, sim):
         "message": "Cleared 2 orders on Kitchen.",
         "warning": None,
     }
-    assert active_names(sim) == []
+    assert sim.controls.state().active_names == []
 
 
 def test_a_viewer_is_not_even_asked_to_confirm_clearing_all(client, bob, kitchen):

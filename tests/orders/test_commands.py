@@ -14,8 +14,6 @@ from orders.services.commands import (
     page_order,
     start_order,
 )
-from tests.gateways.conftest import control
-from tests.orders.conftest import active_names, gateway_state, sim_request
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +27,7 @@ def test_starting_an_order_puts_it_on_the_gateway_and_in_the_mirror(paired_gatew
     assert outcome.created
     assert outcome.message == "Order 12 started."
     assert outcome.warning == NO_TRACKER, "no tracker was started for it"
-    assert active_names(sim) == ["12"]
+    assert sim.controls.state().active_names == ["12"]
     mirrored = ActiveOrder.objects.get()
     assert (mirrored.name, mirrored.state, mirrored.order_type) == ("12", "started", "ON_PREMISES")
     assert outcome.order == mirrored
@@ -46,7 +44,7 @@ def test_an_order_started_with_a_table_is_located_at_once(paired_gateway, sim, a
 def test_a_tracker_already_started_binds_to_the_order_and_no_warning_is_given(
     paired_gateway, sim, as_alice
 ):
-    control(sim, "trackers/5/start")
+    sim.controls.start_tracker("5")
 
     outcome = start_order(paired_gateway, as_alice, "5", "ON_PREMISES", table="3")
 
@@ -96,7 +94,7 @@ def test_the_gateways_own_message_refuses_a_bad_order(
     assert not outcome.ok
     assert outcome.message == message
     assert outcome.result == AuditEntry.Result.REFUSED
-    assert active_names(sim) == []
+    assert sim.controls.state().active_names == []
     assert not ActiveOrder.objects.exists()
 
 
@@ -109,20 +107,20 @@ def test_locating_an_order_keeps_its_type(paired_gateway, sim, as_alice):
     assert outcome.message == "Order 8 moved to table 15."
     mirrored = ActiveOrder.objects.get(name="8")
     assert (mirrored.state, mirrored.location, mirrored.order_type) == ("located", "15", "TO_GO")
-    assert gateway_state(sim)["active"][0]["locationName"] == "15"
+    assert sim.controls.state().active[0]["locationName"] == "15"
 
 
 def test_locating_an_order_the_gateway_no_longer_has_does_not_start_one(
     paired_gateway, sim, as_alice
 ):
     start_order(paired_gateway, as_alice, "8", "TO_GO")
-    control(sim, "trackers/8/clear")  # cleared on the gateway; the mirror has not heard yet
+    sim.controls.clear_tracker("8")  # cleared on the gateway; the mirror has not heard yet
 
     outcome = locate_order(paired_gateway, as_alice, "8", "15")
 
     assert not outcome.ok
     assert outcome.message == "Order not found."
-    assert active_names(sim) == []
+    assert sim.controls.state().active_names == []
 
 
 def test_locating_needs_a_table_given_as_a_number(paired_gateway, sim, as_alice):
@@ -149,7 +147,7 @@ def test_changing_the_type_of_an_unknown_order_starts_nothing(paired_gateway, si
 
     assert not outcome.ok
     assert outcome.message == "Order not found."
-    assert active_names(sim) == []
+    assert sim.controls.state().active_names == []
 
 
 def test_changing_to_an_unknown_type_is_refused_with_the_gateways_message(
@@ -163,7 +161,7 @@ def test_changing_to_an_unknown_type_is_refused_with_the_gateways_message(
 
 
 def test_paging_an_order_with_a_tracker_marks_it_paged(paired_gateway, sim, as_alice):
-    control(sim, "trackers/6/start")
+    sim.controls.start_tracker("6")
     start_order(paired_gateway, as_alice, "6", "ON_PREMISES")
 
     outcome = page_order(paired_gateway, as_alice, "6")
@@ -185,8 +183,8 @@ def test_an_order_without_a_tracker_cannot_be_paged(paired_gateway, sim, as_alic
 
 
 def test_paging_is_refused_while_the_gateway_cannot_page(paired_gateway, sim, as_alice):
-    control(sim, "trackers/6/start")
-    control(sim, "faults", {"paging_unavailable": True})
+    sim.controls.start_tracker("6")
+    sim.controls.set_faults(paging_unavailable=True)
 
     outcome = page_order(paired_gateway, as_alice, "6")
 
@@ -198,13 +196,13 @@ def test_clearing_an_order_files_it_in_history_as_cleared_from_the_portal(
     paired_gateway, sim, as_alice
 ):
     start_order(paired_gateway, as_alice, "9", "ON_PREMISES", table="2")
-    control(sim, "clock", {"advance": 300})
+    sim.controls.advance_clock(300)
 
     outcome = delete_order(paired_gateway, as_alice, "9")
 
     assert outcome.ok
     assert outcome.message == "Order 9 cleared."
-    assert active_names(sim) == []
+    assert sim.controls.state().active_names == []
     assert not ActiveOrder.objects.exists()
     record = OrderRecord.objects.get()
     assert record.cleared_by == OrderRecord.ClearedBy.PORTAL
@@ -231,7 +229,7 @@ def test_clearing_all_clears_every_order_of_the_gateway(paired_gateway, sim, as_
 
     assert outcome.ok
     assert outcome.message == "Cleared 3 orders on Kitchen."
-    assert active_names(sim) == []
+    assert sim.controls.state().active_names == []
     assert not ActiveOrder.objects.exists()
     assert set(OrderRecord.objects.values_list("cleared_by", flat=True)) == {"portal"}
 
@@ -249,7 +247,7 @@ def test_a_gateway_that_does_not_answer_changes_nothing(paired_gateway, sim, as_
 
 
 def test_a_refused_token_makes_the_gateway_need_pairing(paired_gateway, sim, as_alice):
-    sim_request(sim, "DELETE", "tokens")
+    sim.controls.delete_tokens()
 
     outcome = start_order(paired_gateway, as_alice, "12", "ON_PREMISES")
 
@@ -269,7 +267,7 @@ def test_a_gateway_that_is_not_paired_is_not_called(gateway, sim, as_alice):
 
     assert not outcome.ok
     assert outcome.message == "Kitchen is not paired: pair it before sending it orders."
-    assert active_names(sim) == []
+    assert sim.controls.state().active_names == []
 
 
 def test_every_command_leaves_an_audit_entry_saying_who_what_and_the_answer(

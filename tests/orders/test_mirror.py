@@ -10,7 +10,6 @@ from orders.models import ActiveOrder, OrderRecord
 from orders.services.commands import delete_order, start_order
 from orders.services.mirror import Change, apply_order, apply_snapshot, remove_order
 from tests.factories import GatewayFactory
-from tests.gateways.conftest import control
 from tests.orders.factories import ActiveOrderFactory
 from ttgateway.client import ActiveOrder as GatewayOrder
 from ttgateway.protocol import OrderState, OrderType
@@ -145,7 +144,7 @@ def test_a_delete_from_the_board_is_filed_as_cleared_from_the_portal(paired_gate
 def test_an_order_the_mirror_never_saw_is_still_filed_when_cleared_from_the_board(
     paired_gateway, sim, as_alice
 ):
-    control(sim, "trackers/3/start")  # no relay running: the mirror does not know of it
+    sim.controls.start_tracker("3")  # no relay running: the mirror does not know of it
     assert not ActiveOrder.objects.exists()
 
     delete_order(paired_gateway, as_alice, "3")

@@ -14,7 +14,6 @@ from orders.models import OrderRecord, PullCheckpoint
 from orders.services import pull
 from orders.services.history import record_cleared
 from orders.services.pull import Outcome
-from tests.gateways.conftest import control
 from tests.orders.factories import ActiveOrderFactory
 from ttgateway.client import GatewayUnreachable, SyncGatewayClient
 
@@ -47,14 +46,14 @@ class Recording:
 @pytest.fixture
 def frozen(sim):
     """The gateway's clock stands still, so that nothing is purged while a test compares."""
-    control(sim, "clock", {"freeze": True})
+    sim.controls.freeze_clock()
     return sim
 
 
 @pytest.fixture
 def seeded(frozen, paired_gateway):
     """Two weeks of a busy restaurant: a few thousand finished orders."""
-    added = control(frozen, "history", {"days": 13, "orders_per_day": 250, "seed": 11})["added"]
+    added = frozen.controls.seed_history(days=13, orders_per_day=250, seed=11).added
     assert added > 3000
     return paired_gateway
 
@@ -220,11 +219,11 @@ def test_a_worker_whose_lease_was_taken_stops_and_undoes_its_page(seeded, client
 def test_an_order_cleared_live_is_confirmed_by_the_pull_and_keeps_how_it_was_cleared(
     frozen, paired_gateway, sim
 ):
-    control(sim, "trackers/5/start", {"orderType": "ON_PREMISES"})
-    control(sim, "clock", {"advance": 95})
-    control(sim, "trackers/5/locate", {"table": "12"})
-    control(sim, "clock", {"advance": 200})
-    finished = control(sim, "trackers/5/clear", {"reason": "MANAGER_OVERRIDE"})["activeorder"]
+    sim.controls.start_tracker("5", "ON_PREMISES")
+    sim.controls.advance_clock(95)
+    sim.controls.locate_tracker("5", "12")
+    sim.controls.advance_clock(200)
+    finished = sim.controls.clear_tracker("5", "MANAGER_OVERRIDE")
     # The relay saw it leave, a second late by its own clock, and wrote it at once.
     seen = ActiveOrderFactory.build(
         gateway=paired_gateway,
@@ -248,21 +247,21 @@ def test_an_order_cleared_live_is_confirmed_by_the_pull_and_keeps_how_it_was_cle
 
 
 def test_an_order_still_active_during_a_pull_is_copied_once_it_clears(frozen, paired_gateway, sim):
-    control(sim, "trackers/1/start", {"orderType": "TO_GO"})  # waits a long time
-    control(sim, "clock", {"advance": 60})
-    control(sim, "trackers/2/start", {"orderType": "TO_GO"})
-    control(sim, "clock", {"advance": 60})
-    control(sim, "trackers/2/clear", {})
+    sim.controls.start_tracker("1", "TO_GO")  # waits a long time
+    sim.controls.advance_clock(60)
+    sim.controls.start_tracker("2", "TO_GO")
+    sim.controls.advance_clock(60)
+    sim.controls.clear_tracker("2")
     pull.pull_gateway(paired_gateway.pk)
     assert list(OrderRecord.objects.values_list("name", flat=True)) == ["2"]
 
     # An hour on (far more than the overlap) and more orders later, the first one clears.
     for n in range(3, 8):
-        control(sim, "clock", {"advance": 600})
-        control(sim, f"trackers/{n}/start", {"orderType": "TO_GO"})
-        control(sim, f"trackers/{n}/clear", {})
+        sim.controls.advance_clock(600)
+        sim.controls.start_tracker(n, "TO_GO")
+        sim.controls.clear_tracker(n)
         pull.pull_gateway(paired_gateway.pk)
-    control(sim, "trackers/1/clear", {})
+    sim.controls.clear_tracker("1")
     pull.pull_gateway(paired_gateway.pk)
 
     assert stored() == gateway_history(sim)
@@ -282,9 +281,8 @@ def test_an_unreachable_gateway_is_recorded_and_nothing_is_lost(paired_gateway, 
 
 
 def test_a_refused_token_asks_for_pairing_again(paired_gateway, sim):
-    from tests.orders.conftest import sim_request
 
-    sim_request(sim, "DELETE", "tokens")
+    sim.controls.delete_tokens()
 
     result = pull.pull_gateway(paired_gateway.pk)
 

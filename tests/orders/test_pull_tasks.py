@@ -11,9 +11,8 @@ from gateways import services
 from gateways.models import Gateway, PairingAttempt
 from orders import tasks
 from orders.models import OrderRecord, PullCheckpoint
-from tests.conftest import wait_for
 from tests.factories import GatewayFactory
-from tests.gateways.conftest import control
+from ttgateway.waiting import wait_until
 
 
 @pytest.fixture
@@ -51,7 +50,7 @@ def test_the_beat_task_enqueues_one_pull_per_paired_gateway(site, sent):
 def test_pairing_a_gateway_enqueues_its_backfill_once_committed(
     gateway, sim, sent, django_capture_on_commit_callbacks
 ):
-    control(sim, "button")
+    sim.controls.press_button()
     attempt = services.start_pairing(gateway, None)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -72,19 +71,19 @@ def test_a_failed_pairing_enqueues_nothing(gateway, sim, sent, django_capture_on
 
 @pytest.mark.django_db
 def test_the_pull_task_called_directly_reports_its_outcome(paired_gateway, sim):
-    control(sim, "history", {"days": 2, "orders_per_day": 30})
+    sim.controls.seed_history(days=2, orders_per_day=30)
 
     assert tasks.pull_gateway_history(paired_gateway.pk) == "done"
     assert tasks.pull_gateway_history(paired_gateway.pk + 1000) == "skipped"
 
 
 def test_a_real_worker_backfills_a_gateway_as_soon_as_it_is_paired(gateway, sim, worker):
-    control(sim, "clock", {"freeze": True})
-    held = control(sim, "history", {"days": 13, "orders_per_day": 120})["history_count"]
-    control(sim, "button")
+    sim.controls.freeze_clock()
+    held = sim.controls.seed_history(days=13, orders_per_day=120).history_count
+    sim.controls.press_button()
 
     services.run_pairing(services.start_pairing(gateway, None).pk)
 
-    wait_for(lambda: OrderRecord.objects.count() == held)
-    wait_for(lambda: PullCheckpoint.objects.filter(last_success__isnull=False).exists())
+    wait_until(lambda: OrderRecord.objects.count() == held)
+    wait_until(lambda: PullCheckpoint.objects.filter(last_success__isnull=False).exists())
     assert OrderRecord.objects.filter(confirmed=True).count() == held

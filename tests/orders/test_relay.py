@@ -14,24 +14,49 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from gateways.models import Gateway, StatusChange
-from gateways.relay import Relay, RelaySettings
+from gateways.relay import Backoff, Relay, RelaySettings, Target
 from orders.feed import MirrorFeed
 from orders.models import ActiveOrder, OrderRecord
-from tests.gateways.conftest import control
-from tests.orders.conftest import eventually, gateway_state, in_thread, sim_request
 from tests.orders.factories import ActiveOrderFactory
+from tests.portal_fixtures import eventually_in_db
 from ttgateway.client import Snapshot
+from ttgateway.waiting import eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FAST = RelaySettings(refresh_seconds=0.2, heartbeat_seconds=2, backoff_base=0.1, backoff_cap=0.5)
 
 
+class CountingRelay(Relay):
+    """The relay, counting its refresh rounds and connection attempts: what a test waits on to
+    know that the relay has looked again (instead of sleeping and hoping it did)."""
+
+    def __init__(self, handler: Any) -> None:
+        super().__init__(handler, FAST)
+        self.rounds = 0
+        self.attempts = 0
+
+    async def refresh(self) -> None:
+        await super().refresh()
+        self.rounds += 1
+
+    async def _listen(self, target: Target, backoff: Backoff) -> None:
+        self.attempts += 1
+        await super()._listen(target, backoff)
+
+    async def after(self, more: int, counter: str) -> None:
+        """Until ``more`` further refresh rounds (or connection attempts) have been made."""
+        start = getattr(self, counter)
+        await eventually(
+            lambda: getattr(self, counter) >= start + more, what=f"{more} more relay {counter}"
+        )
+
+
 class Following:
     """A relay running in the background of a test, stopped (and checked) at the end."""
 
     def __init__(self, handler: Any) -> None:
-        self.relay = Relay(handler, FAST)
+        self.relay = CountingRelay(handler)
         self.stop = asyncio.Event()
         self.task = asyncio.create_task(self.relay.run(self.stop))
 
@@ -41,7 +66,7 @@ class Following:
 
 
 @pytest.fixture
-async def relay() -> AsyncIterator[Relay]:
+async def relay() -> AsyncIterator[CountingRelay]:
     following = Following(MirrorFeed())
     yield following.relay
     await following.close()
@@ -58,13 +83,15 @@ def status_of(gateway: Gateway) -> str:
     return str(Gateway.objects.values_list("status", flat=True).get(pk=gateway.pk))
 
 
-async def test_the_snapshot_at_connect_reconciles_the_mirror(paired_gateway, sim):
-    await in_thread(control, sim, "trackers/5/start")
+async def test_the_snapshot_at_connect_reconciles_the_mirror(paired_gateway, sim, sim_controls):
+    await sim_controls.start_tracker("5")
     await sync_to_async(ActiveOrderFactory)(gateway=paired_gateway, name="99")  # a ghost
 
     following = Following(MirrorFeed())
     try:
-        await eventually(lambda: mirrored(paired_gateway) == {"5": ("started", "", False)})
+        await eventually_in_db(
+            lambda: mirrored(paired_gateway), expect={"5": ("started", "", False)}
+        )
         ghost = await sync_to_async(OrderRecord.objects.get)()
         assert ghost.name == "99"
         assert ghost.cleared_by == OrderRecord.ClearedBy.UNKNOWN
@@ -73,20 +100,20 @@ async def test_the_snapshot_at_connect_reconciles_the_mirror(paired_gateway, sim
         await following.close()
 
 
-async def test_every_notification_reaches_the_mirror(paired_gateway, sim, relay):
+async def test_every_notification_reaches_the_mirror(paired_gateway, sim, relay, sim_controls):
     await eventually(lambda: paired_gateway.pk in relay.connected)
 
-    await in_thread(control, sim, "trackers/7/start")
-    await eventually(lambda: mirrored(paired_gateway) == {"7": ("started", "", False)})
+    await sim_controls.start_tracker("7")
+    await eventually_in_db(lambda: mirrored(paired_gateway), expect={"7": ("started", "", False)})
 
-    await in_thread(control, sim, "trackers/7/locate", {"table": "12"})
-    await eventually(lambda: mirrored(paired_gateway) == {"7": ("located", "12", False)})
+    await sim_controls.locate_tracker("7", "12")
+    await eventually_in_db(lambda: mirrored(paired_gateway), expect={"7": ("located", "12", False)})
 
-    await in_thread(control, sim, "trackers/7/page")
-    await eventually(lambda: mirrored(paired_gateway) == {"7": ("located", "12", True)})
+    await sim_controls.page_tracker("7")
+    await eventually_in_db(lambda: mirrored(paired_gateway), expect={"7": ("located", "12", True)})
 
-    await in_thread(control, sim, "trackers/7/clear")
-    await eventually(lambda: mirrored(paired_gateway) == {})
+    await sim_controls.clear_tracker("7")
+    await eventually_in_db(lambda: mirrored(paired_gateway), expect={})
     record = await sync_to_async(OrderRecord.objects.get)()
     assert record.cleared_by == OrderRecord.ClearedBy.TRACKER
     assert (record.location, record.paged) == ("12", True)
@@ -95,28 +122,29 @@ async def test_every_notification_reaches_the_mirror(paired_gateway, sim, relay)
     assert record.delivery_seconds is not None
 
 
-async def test_after_a_dropped_connection_the_mirror_catches_up(paired_gateway, sim, relay):
-    await in_thread(control, sim, "trackers/1/start")
-    await in_thread(control, sim, "trackers/2/start")
-    await eventually(lambda: set(mirrored(paired_gateway)) == {"1", "2"})
+async def test_after_a_dropped_connection_the_mirror_catches_up(
+    paired_gateway, sim, relay, sim_controls
+):
+    await sim_controls.start_tracker("1")
+    await sim_controls.start_tracker("2")
+    await eventually_in_db(lambda: set(mirrored(paired_gateway)) == {"1", "2"})
 
     # The gateway refuses the relay while things happen on the floor.
-    await in_thread(control, sim, "faults", {"refuse": True, "drop_websockets": True})
-    await eventually(lambda: status_of(paired_gateway) == "offline")
-    await in_thread(control, sim, "trackers/1/clear")
-    await in_thread(control, sim, "trackers/2/locate", {"table": "8"})
-    await in_thread(control, sim, "trackers/3/start")
-    await asyncio.sleep(0.5)
+    await sim_controls.set_faults(refuse=True, drop_websockets=True)
+    await eventually_in_db(lambda: status_of(paired_gateway), expect="offline")
+    await sim_controls.clear_tracker("1")
+    await sim_controls.locate_tracker("2", "8")
+    await sim_controls.start_tracker("3")
+    await relay.after(2, "attempts")  # both refused: the floor's changes cannot have come in
     assert set(await sync_to_async(mirrored)(paired_gateway)) == {"1", "2"}, "not heard yet"
 
-    await in_thread(control, sim, "faults", {"clear": True})
+    await sim_controls.clear_faults()
 
-    await eventually(
-        lambda: (
-            mirrored(paired_gateway) == {"2": ("located", "8", False), "3": ("started", "", False)}
-        )
+    await eventually_in_db(
+        lambda: mirrored(paired_gateway),
+        expect={"2": ("located", "8", False), "3": ("started", "", False)},
     )
-    await eventually(lambda: status_of(paired_gateway) == "online")
+    await eventually_in_db(lambda: status_of(paired_gateway), expect="online")
     # Order 1 left while the relay was away: filed from the snapshot, its end time unknown.
     record = await sync_to_async(OrderRecord.objects.get)(name="1")
     assert record.cleared_by == OrderRecord.ClearedBy.UNKNOWN
@@ -130,39 +158,41 @@ async def test_after_a_dropped_connection_the_mirror_catches_up(paired_gateway, 
     assert changes[-2:] == ["offline", "online"]
 
 
-async def test_a_gateway_that_moved_is_followed_at_its_new_address(paired_gateway, sim, relay):
+async def test_a_gateway_that_moved_is_followed_at_its_new_address(
+    paired_gateway, sim, relay, sim_controls
+):
     await eventually(lambda: paired_gateway.pk in relay.connected)
 
-    moved = await in_thread(sim_request, sim, "POST", "address", {"host": "127.0.0.2", "port": 0})
-    assert moved["url"].startswith("http://127.0.0.2:")
+    moved = await sim_controls.move_address("127.0.0.2", 0)
+    assert moved.startswith("http://127.0.0.2:")
     # What discovery does when the gateway's service shows up at another address.
     await sync_to_async(Gateway.objects.filter(pk=paired_gateway.pk).update)(
         host=sim.host, port=sim.port
     )
-    await in_thread(control, sim, "trackers/4/start")
+    await sim_controls.start_tracker("4")
 
-    await eventually(lambda: "4" in mirrored(paired_gateway))
+    await eventually_in_db(lambda: "4" in mirrored(paired_gateway))
     target, _ = relay.followed[paired_gateway.pk]
-    assert target.base_url == moved["url"]
+    assert target.base_url == moved
 
 
 async def test_a_revoked_token_stops_the_gateway_until_it_is_paired_again(
-    paired_gateway, sim, relay
+    paired_gateway, sim, relay, sim_controls
 ):
     await eventually(lambda: paired_gateway.pk in relay.connected)
 
-    await in_thread(sim_request, sim, "DELETE", "tokens")
+    await sim_controls.delete_tokens()
 
-    await eventually(lambda: status_of(paired_gateway) == "needs_pairing")
+    await eventually_in_db(lambda: status_of(paired_gateway), expect="needs_pairing")
     await eventually(lambda: paired_gateway.pk not in relay.followed)
     assert await sync_to_async(lambda: paired_gateway.tokens.get().revoked is not None)()
-    await asyncio.sleep(0.5)  # a few refresh rounds: it is not picked up again
+    await relay.after(3, "rounds")  # it is not picked up again
     assert paired_gateway.pk not in relay.followed
-    assert (await in_thread(gateway_state, sim))["websocket_clients"] == 0
+    assert (await sim_controls.state()).websocket_clients == 0
 
 
 async def test_an_unpaired_gateway_is_not_followed(gateway, sim, relay):
-    await asyncio.sleep(0.5)
+    await relay.after(3, "rounds")
 
     assert relay.followed == {}
 
@@ -181,12 +211,14 @@ class FailsOnce(MirrorFeed):
         await super().snapshot(gateway_id, snapshot)
 
 
-async def test_a_failing_handler_is_retried_and_does_not_stop_the_relay(paired_gateway, sim):
-    await in_thread(control, sim, "trackers/5/start")
+async def test_a_failing_handler_is_retried_and_does_not_stop_the_relay(
+    paired_gateway, sim, sim_controls
+):
+    await sim_controls.start_tracker("5")
     handler = FailsOnce()
     following = Following(handler)
     try:
-        await eventually(lambda: "5" in mirrored(paired_gateway))
+        await eventually_in_db(lambda: "5" in mirrored(paired_gateway))
         assert handler.failed
         assert not following.task.done()
         assert await sync_to_async(status_of)(paired_gateway) == "online", "not the gateway's fault"

@@ -186,7 +186,7 @@ def test_websockets_dropped_every_few_seconds_lose_nothing(rig: Rig) -> None:
 
 def test_slow_and_refused_answers_perform_each_command_once(rig: Rig) -> None:
     result = Result("slow and refused answers", "1.5 s delay on every answer; then 503s")
-    as_alice = Actor.person(rig.alice, via="board")
+    as_alice = Actor.person(rig.alice, via=AuditEntry.Via.BOARD)
     names = [str(next(_names)) for _ in range(3)]
 
     rig.sim.control("faults", {"delay_ms": 1500})

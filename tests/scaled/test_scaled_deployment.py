@@ -28,13 +28,10 @@ from django.db import connection
 from gateways.models import Gateway
 from orders.models import ActiveOrder, OrderRecord
 from orders.tasks import pull_gateway_history
-from tests.e2e.conftest import database_url, free_port, wait_for_http
-from tests.gateways.conftest import *  # noqa: F403 - sim, site, alice, paired_gateway...
-from tests.gateways.conftest import (
-    _fast_gateway_settings,  # noqa: F401 - autouse here too
-    control,
-)
-from tests.orders.conftest import session_cookie
+from tests.loopback import free_port
+from tests.portal_fixtures import database_url, serving, session_cookie
+from ttgateway.controls import SimulatorControls
+from ttgateway.waiting import wait_until
 
 WAIT = 20.0
 
@@ -82,7 +79,7 @@ class Deployment:
             name, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "ttportal.asgi:application"
         )
         url = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{url}/healthz", process)
+        wait_until(lambda: serving(f"{url}/healthz", process), within=30)
         return url
 
     def relay_holding(self, gateway_id: int) -> str:
@@ -157,14 +154,6 @@ class BoardLog:
             self.messages.append(json.loads((await self.socket.receive(timeout=left)).data))
 
 
-def wait_until(check: Any, seconds: float = WAIT) -> Any:
-    deadline = time.monotonic() + seconds
-    while not (result := check()):
-        assert time.monotonic() < deadline, "did not converge in time"
-        time.sleep(0.2)
-    return result
-
-
 def test_the_scaled_roles_relay_to_both_web_servers_and_survive_a_relay_dying(
     deployment, alice, paired_gateway, sim
 ):
@@ -180,11 +169,11 @@ def test_the_scaled_roles_relay_to_both_web_servers_and_survive_a_relay_dying(
     seen_before = paired_gateway.last_seen
 
     async def scenario() -> None:
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession() as session, SimulatorControls(sim.url) as controls:
             on_web1 = BoardLog(await board_socket(session, web1, cookie, site_id))
             on_web2 = BoardLog(await board_socket(session, web2, cookie, site_id))
 
-            await asyncio.to_thread(control, sim, "trackers/21/start")
+            await controls.start_tracker("21")
             for socket in (on_web1, on_web2):
                 await socket.until_order("21", lambda m: m["type"] == "order.upserted")
 
@@ -192,10 +181,10 @@ def test_the_scaled_roles_relay_to_both_web_servers_and_survive_a_relay_dying(
             deployment.processes[dying].kill()  # no clean stop: its leases just run out
 
             # While no relay listens: a new order, a located one, a cleared one.
-            await asyncio.to_thread(control, sim, "trackers/22/start")
-            await asyncio.to_thread(control, sim, "trackers/21/locate", {"table": "4"})
-            await asyncio.to_thread(control, sim, "trackers/23/start")
-            await asyncio.to_thread(control, sim, "trackers/23/clear")
+            await controls.start_tracker("22")
+            await controls.locate_tracker("21", "4")
+            await controls.start_tracker("23")
+            await controls.clear_tracker("23")
 
             for socket in (on_web1, on_web2):
                 await socket.until_order("22", lambda m: m["type"] == "order.upserted")
@@ -214,17 +203,18 @@ def test_the_scaled_roles_relay_to_both_web_servers_and_survive_a_relay_dying(
             mirrored = sorted(ActiveOrder.objects.values_list("name", flat=True))
             return active == mirrored == ["21", "22"]
 
-        wait_until(board_matches_gateway)
+        wait_until(board_matches_gateway, within=WAIT)
         assert ActiveOrder.objects.get(name="21").location == "4"
         # The health checks sent by beat and run by the worker kept the gateway online.
         gateway = wait_until(
-            lambda: Gateway.objects.filter(pk=paired_gateway.pk, last_seen__gt=seen_before).first()
+            lambda: Gateway.objects.filter(pk=paired_gateway.pk, last_seen__gt=seen_before).first(),
+            within=WAIT,
         )
         assert gateway.status == Gateway.Status.ONLINE
         # Order 23 lived and died while no relay listened: no snapshot can show it, the
         # gateway's history does, and the pull (run by the worker process) keeps it.
         pull_gateway_history.delay(paired_gateway.pk)
-        record = wait_until(lambda: OrderRecord.objects.filter(name="23").first())
+        record = wait_until(lambda: OrderRecord.objects.filter(name="23").first(), within=WAIT)
         assert record.cleared is not None
         assert record.confirmed
         assert not OrderRecord.objects.filter(name__in=["21", "22"]).exists()

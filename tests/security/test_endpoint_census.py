@@ -31,11 +31,13 @@ from django.http.response import HttpResponse, HttpResponseBase, StreamingHttpRe
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from gateways.models import Gateway, Membership, Site
+from gateways import crypto
+from gateways.models import ApiKey, Gateway, Membership, Site
+from orders.event_models import WebhookEndpoint
 from orders.models import ActiveOrder
 from tests.factories import GatewayFactory, MembershipFactory, SiteFactory, UserFactory
 from tests.orders.factories import ActiveOrderFactory, OrderRecordFactory
-from ttportal.routing import websocket_urlpatterns
+from ttportal.routing import api_websocket_urlpatterns, websocket_urlpatterns
 
 # The admin's own pages are Django's, guarded by its staff check; only its doors are counted.
 ADMIN_DOORS = {"admin:index", "admin:login"}
@@ -56,9 +58,12 @@ class World:
     site: Site
     gateway: Gateway
     order: ActiveOrder
+    record: str
     other_site: Site
     other_gateway: Gateway
     people: dict[Role, User | None]
+    keys: dict[Role, str]
+    webhook: int
 
 
 Auth = Callable[[Client, "User | None", World], dict[str, str]]
@@ -69,6 +74,14 @@ def session(client: Client, person: User | None, world: World) -> dict[str, str]
     if person is not None:
         client.force_login(person)
     return {}
+
+
+def api_key(client: Client, person: User | None, world: World) -> dict[str, str]:
+    """The POS API: the bearer key of the person's role (a read-only key of site A for bob, a
+    write key of site B for charlie, a write key of site A for alice; none for anonymous)."""
+    role = next(r for r, p in world.people.items() if p is person and r is not Role.FORGED)
+    key = world.keys.get(role)
+    return {"Authorization": f"Bearer {key}"} if key else {}
 
 
 # Statuses, named for what they mean here.
@@ -95,6 +108,7 @@ class Endpoint:
     data: Callable[[World], dict[str, Any]] = lambda world: {}
     auth: Auth = session
     hidden: Callable[[World], str] | None = None
+    content_type: str = "multipart/form-data; boundary=BoUnDaRyStRiNg"
 
 
 def _site_a_name(world: World) -> str:
@@ -163,8 +177,11 @@ def _public(url: str) -> Endpoint:
 HTTP: dict[str, Endpoint] = {
     "home": _public("/"),
     "health": _public("/healthz"),
-    # Anonymous while TTPORTAL_METRICS_TOKEN is unset (the single box's default): issue 11 #8.
-    "metrics": _public("/metrics"),
+    # Without TTPORTAL_METRICS_TOKEN, for superusers only: it names every site and gateway.
+    "metrics": Endpoint(
+        url=lambda world: "/metrics",
+        expect={role: FORBIDDEN for role in (Role.ANONYMOUS, Role.VIEWER, Role.OTHER_MANAGER)},
+    ),
     "login": _public("/login/"),
     "logout": Endpoint(
         url=lambda world: "/logout/",
@@ -215,8 +232,82 @@ HTTP: dict[str, Endpoint] = {
     "orders:site_analytics": _site_page(lambda world: f"/analytics/{world.site.pk}/"),
 }
 
+UNAUTHENTICATED_API = 401
+
+
+def _api(
+    build: Callable[[World], str],
+    method: str = "GET",
+    other: int = NOT_FOUND,
+    viewer: int = OK,
+    hidden: Callable[[World], str] | None = None,
+    data: Callable[[World], dict[str, Any]] = lambda world: {},
+) -> Endpoint:
+    """A POS API endpoint, by key: 401 without one, bob's read-only key may only read."""
+    expect = {Role.ANONYMOUS: UNAUTHENTICATED_API, Role.VIEWER: viewer, Role.OTHER_MANAGER: other}
+    if method == "GET":
+        expect[Role.MANAGER] = OK
+    return Endpoint(
+        url=build,
+        method=method,
+        expect=expect,
+        auth=api_key,
+        hidden=hidden,
+        data=data,
+        content_type="application/json",
+    )
+
+
+def _api_list(url: str, hidden: Callable[[World], str] | None = _site_a_name) -> Endpoint:
+    """A list: charlie's key gets his own sites' items only."""
+    return _api(lambda world: url, other=OK, hidden=hidden)
+
+
+def _gateway_name(world: World) -> str:
+    return world.gateway.name
+
+
+HTTP.update(
+    {
+        "api-sites": _api_list("/api/v1/sites/"),
+        "api-site": _api(lambda world: f"/api/v1/sites/{world.site.pk}/"),
+        "api-gateways": _api_list("/api/v1/gateways/", hidden=_gateway_name),
+        "api-gateway": _api(lambda world: f"/api/v1/gateways/{world.gateway.pk}/"),
+        "api-orders": _api(lambda world: f"/api/v1/gateways/{world.gateway.pk}/orders/"),
+        "api-order": _api(
+            lambda world: f"/api/v1/gateways/{world.gateway.pk}/orders/{world.order.name}/"
+        ),
+        "api-order-page": _api(
+            lambda world: f"/api/v1/gateways/{world.gateway.pk}/orders/{world.order.name}/page/",
+            method="POST",
+            viewer=FORBIDDEN,
+        ),
+        "api-history": _api_list("/api/v1/history/", hidden=lambda world: world.record),
+        "api-statistics": _api_list("/api/v1/statistics/", hidden=None),
+        "api-events": _api_list("/api/v1/events/", hidden=None),
+        "api-webhook-list": _api_list("/api/v1/webhooks/", hidden=lambda world: "/hook-a"),
+        # A webhook belongs to the key that made it (alice's): any other key gets 404.
+        "api-webhook-detail": _api(
+            lambda world: f"/api/v1/webhooks/{world.webhook}/", viewer=NOT_FOUND
+        ),
+        "api-schema": _public("/api/v1/schema/"),
+        "api-docs": _public("/api/v1/docs/"),
+        # Anything else under /api/v1/ is a problem document: 404 for everyone.
+        ".*$": Endpoint(
+            url=lambda world: "/api/v1/no-such-thing/",
+            expect={role: NOT_FOUND for role in (Role.ANONYMOUS, Role.VIEWER)},
+        ),
+    }
+)
+
 # The confirmation step of "clear all" is a GET: it shows the count, so it is guarded too.
 EXTRA_HTTP: dict[str, Endpoint] = {
+    "api-orders (start one)": _api(
+        lambda world: f"/api/v1/gateways/{world.gateway.pk}/orders/",
+        method="POST",
+        viewer=FORBIDDEN,
+        data=lambda world: {"number": "77", "type": "to_go"},
+    ),
     "orders:clear_all (confirmation page)": Endpoint(
         url=_on_gateway("clear-all"),
         expect={
@@ -242,6 +333,8 @@ class Socket:
     url: Callable[[World], str]
     expect: dict[Role, int]
     auth: Auth = session
+    ready: str = "hello"
+    """The type of the first message of an accepted socket; it lists the sites it serves."""
 
 
 def _site_socket(route: str) -> Socket:
@@ -256,9 +349,23 @@ def _site_socket(route: str) -> Socket:
     )
 
 
+ONLY_OTHER_SITES = 1  # accepted, serving the person's own sites and not site A
+
 SOCKETS: dict[str, Socket] = {
     "ws/sites/": _site_socket("ws/sites/"),
     "ws/board/": _site_socket("ws/board/"),
+    # The POS API's event stream serves the key's sites; without a key it closes (4401).
+    "api/v1/stream": Socket(
+        url=lambda world: "/api/v1/stream",
+        expect={
+            Role.ANONYMOUS: UNAUTHENTICATED,
+            Role.VIEWER: ACCEPTED,
+            Role.OTHER_MANAGER: ONLY_OTHER_SITES,
+            Role.MANAGER: ACCEPTED,
+        },
+        auth=api_key,
+        ready="stream.ready",
+    ),
 }
 
 
@@ -274,7 +381,9 @@ def _walk(patterns: list[Any], namespace: str = "") -> Iterator[str]:
                 continue
             yield from _walk(entry.url_patterns, inner)
         elif isinstance(entry, URLPattern):
-            yield f"{namespace}{entry.name}" if entry.name else f"{namespace}{entry.pattern}"
+            # Unnamed: by its pattern, as Django joins it into the route (no leading "^").
+            name = entry.name or str(entry.pattern).lstrip("^")
+            yield f"{namespace}{name}"
 
 
 def http_routes() -> set[str]:
@@ -283,7 +392,7 @@ def http_routes() -> set[str]:
 
 
 def socket_routes() -> set[str]:
-    return {str(entry.pattern) for entry in websocket_urlpatterns}
+    return {str(entry.pattern) for entry in [*websocket_urlpatterns, *api_websocket_urlpatterns]}
 
 
 def test_every_endpoint_has_a_permission_entry() -> None:
@@ -323,17 +432,27 @@ def world(db: None, settings: Any) -> World:
     charlie = MembershipFactory.create(
         user=UserFactory.create(username="charlie"), site=other_site
     ).user
-    port = _free_port()
-    gateway = GatewayFactory.create(site=site, name="Kitchen", port=port)
-    other_gateway = GatewayFactory.create(site=other_site, name="Bar", port=port)
+    gateway = GatewayFactory.create(site=site, name="Kitchen", port=_free_port())
+    other_gateway = GatewayFactory.create(site=other_site, name="Bar", port=_free_port())
     order = ActiveOrderFactory.create(gateway=gateway, name="41")
-    OrderRecordFactory.create(gateway=gateway, name="42")
+    record = OrderRecordFactory.create(gateway=gateway, name="42")
+    keys = {
+        Role.VIEWER: ApiKey.objects.issue("bob's", [site], ApiKey.Access.READ)[1],
+        Role.OTHER_MANAGER: ApiKey.objects.issue("charlie's", [other_site])[1],
+    }
+    alice_key, keys[Role.MANAGER] = ApiKey.objects.issue("alice's", [site])
+    webhook = WebhookEndpoint.objects.create(
+        api_key=alice_key, url="http://127.0.0.1:9/hook-a", secret_sealed=crypto.seal("s")
+    )
     return World(
         site=site,
         gateway=gateway,
         order=order,
+        record=str(record.uuid),
         other_site=other_site,
         other_gateway=other_gateway,
+        keys=keys,
+        webhook=webhook.pk,
         people={
             Role.ANONYMOUS: None,
             Role.VIEWER: bob,
@@ -356,7 +475,9 @@ def _ask(endpoint: Endpoint, role: Role, world: World) -> HttpResponseBase:
     headers = endpoint.auth(client, world.people[role], world)
     url = endpoint.url(world)
     if endpoint.method == "POST":
-        return client.post(url, endpoint.data(world), headers=headers)
+        return client.post(
+            url, endpoint.data(world), content_type=endpoint.content_type, headers=headers
+        )
     return client.get(url, headers=headers)
 
 
@@ -371,7 +492,8 @@ CHECKS = [
 def test_each_person_gets_what_the_census_says(name: str, role: Role, world: World) -> None:
     endpoint = {**HTTP, **EXTRA_HTTP}[name]
     route = name.split(" ")[0]
-    assert resolve(endpoint.url(world).split("?")[0]).view_name == route, "entry URL is wrong"
+    match = resolve(endpoint.url(world).split("?")[0])
+    assert (match.view_name if match.url_name else match.route).endswith(route), "wrong URL"
 
     response = _ask(endpoint, role, world)
 
@@ -383,22 +505,27 @@ def test_each_person_gets_what_the_census_says(name: str, role: Role, world: Wor
 
 
 async def _connect(entry: Socket, role: Role, world: World) -> int:
-    """Opens the socket as ``role``; 0 when accepted, else the close code."""
+    """Opens the socket as ``role``: ACCEPTED when it serves site A, ONLY_OTHER_SITES when it
+    serves others only, else the close code."""
     client = Client()
-    await sync_to_async(entry.auth)(client, world.people[role], world)
+    given = await sync_to_async(entry.auth)(client, world.people[role], world)
     headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+    headers += [(name.lower().encode(), value.encode()) for name, value in given.items()]
     if "sessionid" in client.cookies:
         headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
     from ttportal.asgi import application
 
     communicator = WebsocketCommunicator(application, entry.url(world), headers=headers)
     connected, code = await communicator.connect()
-    if connected:
-        hello = await communicator.receive_json_from()
-        assert hello == {"type": "hello", "sites": [world.site.pk]}
-        await communicator.disconnect()
-        return ACCEPTED
-    return int(code)
+    if not connected:
+        return int(code)
+    first = await communicator.receive_json_from(timeout=5)
+    if first.get("type") != entry.ready:
+        closed = await communicator.receive_output(timeout=5)
+        assert closed["type"] == "websocket.close", closed
+        return int(closed["code"])
+    await communicator.disconnect()
+    return ACCEPTED if world.site.pk in first["sites"] else ONLY_OTHER_SITES
 
 
 SOCKET_CHECKS = [
@@ -411,8 +538,9 @@ SOCKET_CHECKS = [
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("route", "role"), SOCKET_CHECKS)
 async def test_each_person_opens_only_the_sockets_the_census_says(
-    route: str, role: Role, world: World
+    route: str, role: Role, world: World, settings: Any
 ) -> None:
+    settings.TTPORTAL_STREAM_AUTH_SECONDS = 0.2  # a socket waiting for a key gives up soon
     entry = SOCKETS[route]
 
     code = await _connect(entry, role, world)

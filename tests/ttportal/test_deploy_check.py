@@ -7,6 +7,7 @@ import re
 import secrets
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 
@@ -24,12 +25,14 @@ def documented_environment() -> dict[str, str]:
     return values
 
 
-def run_check(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_check(
+    extra: dict[str, str], fail_level: str = "WARNING"
+) -> subprocess.CompletedProcess[str]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TTPORTAL_"))}
     keep.pop("DATABASE_URL", None)
     keep.pop("REDIS_URL", None)
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", fail_level],
         cwd=settings.BASE_DIR,
         env={**keep, **extra},
         capture_output=True,
@@ -47,9 +50,36 @@ def test_the_documented_production_settings_pass_check_deploy():
 
 def test_check_deploy_warns_when_tokens_are_sealed_with_the_secret_key():
     environment = documented_environment()
-    del environment["TTPORTAL_TOKEN_KEYS"]
+    environment["TTPORTAL_TOKEN_KEYS"] = environment["DJANGO_SECRET_KEY"]
 
     result = run_check(environment)
 
     assert result.returncode != 0
     assert "ttportal.W001" in result.stderr
+
+
+def run_error_check(extra: dict[str, str], data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """The check at ERROR level, with the box's own data directory kept in the test's."""
+    return run_check({**extra, "TTPORTAL_DATA_DIR": str(data_dir)}, fail_level="ERROR")
+
+
+def test_check_deploy_errs_when_tokens_have_no_key_of_their_own(tmp_path: Path):
+    environment = documented_environment()
+    del environment["TTPORTAL_TOKEN_KEYS"]
+
+    result = run_error_check(environment, tmp_path)
+
+    assert result.returncode != 0
+    assert "ttportal.E001" in result.stderr
+    assert "TTPORTAL_TOKEN_KEYS is not set" in result.stderr
+
+
+def test_check_deploy_errs_without_a_secret_key(tmp_path: Path):
+    environment = documented_environment()
+    del environment["DJANGO_SECRET_KEY"]
+
+    result = run_error_check(environment, tmp_path)
+
+    assert result.returncode != 0
+    assert "ttportal.E001" in result.stderr
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr

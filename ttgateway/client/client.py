@@ -256,9 +256,9 @@ class GatewayClient:
                 if record.uuid not in seen:
                     seen.add(record.uuid)
                     yield record
-            if len(page.items) < page_size:
+            if page.size < page_size:
                 return
-            offset += len(page.items)
+            offset += page.size
 
     async def order(self, uuid: str) -> OrderSummary:
         """One history record by uuid; :class:`OrderNotFound` if unknown or purged."""
@@ -369,9 +369,10 @@ class GatewayClient:
                 json=body,
                 headers=headers,
                 timeout=self._client_timeout,
+                allow_redirects=False,
             ) as response:
                 status = response.status
-                raw = await response.read()
+                raw = await transport.read_bounded(response, where)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             log.debug("%s failed after %.0f ms: %s", where, _ms(started), type(exc).__name__)
             raise transport.unreachable(exc, where, self.timeout) from transport.cause(exc)

@@ -30,6 +30,7 @@ from ttgateway.client.errors import (
     GatewayError,
     GatewayTimeout,
     GatewayUnreachable,
+    MalformedResponse,
     TokenRejected,
 )
 from ttgateway.client.models import ORDER_EVENT_TYPES, Event, OrderEvent, Snapshot
@@ -99,7 +100,14 @@ class EventStream:
                     self._url,
                     heartbeat=self._heartbeat,
                     timeout=aiohttp.ClientWSTimeout(ws_close=_CLOSE_TIMEOUT),
+                    max_msg_size=transport.MAX_ANSWER_BYTES,
                 )
+                # aiohttp follows redirects on the upgrade, and the token goes out as the first
+                # message: an upgrade that was redirected anywhere gets no token.
+                handshake = getattr(self._ws, "_response", None)
+                if handshake is None or handshake.history:
+                    await self._abandon()
+                    raise transport.not_a_gateway(where, None, "it redirects")
                 await self._ws.send_json({"accesstoken": self._token})
         except aiohttp.WSServerHandshakeError as exc:
             raise GatewayError(
@@ -177,7 +185,12 @@ class EventStream:
             self._snapshot_seen = True
             return Snapshot.from_wire(data)
         if event_type in ORDER_EVENT_TYPES:
-            return OrderEvent.from_wire(data, event_type)
+            try:
+                return OrderEvent.from_wire(data, event_type)
+            except MalformedResponse as exc:
+                # One order the portal cannot hold must not end the stream for all the others.
+                log.warning("gateway event skipped: %s", exc.message)
+                return None
         return None
 
     def _ended(self, msg: aiohttp.WSMessage) -> GatewayUnreachable | TokenRejected:

@@ -9,11 +9,32 @@ aware UTC datetimes; an order with no table has ``location`` None.
 from __future__ import annotations
 
 import enum
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
+from ttgateway.client.errors import MalformedResponse
 from ttgateway.client.wire import Reader
 from ttgateway.protocol import EventType, OrderState, OrderType
+
+log = logging.getLogger(__name__)
+
+
+T = TypeVar("T")
+
+
+def readable(parse: Callable[[object, str], T], items: list[Reader]) -> tuple[T, ...]:
+    """Every item that reads; one that does not (a 24-digit number, a missing time) is logged
+    and skipped, so that one bad order never hides all the others from the portal."""
+    parsed: list[T] = []
+    for item in items:
+        try:
+            parsed.append(parse(item.data, item.path))
+        except MalformedResponse as exc:
+            log.warning("gateway order skipped: %s", exc.message)
+    return tuple(parsed)
 
 
 @dataclass(frozen=True)
@@ -50,10 +71,10 @@ class ActiveOrder:
         else:
             elapsed = max(0, int(((now or datetime.now(UTC)) - created).total_seconds()))
         return cls(
-            name=r.string("name"),
-            uuid=r.string("uuid").lower(),
+            name=r.order_number("name"),
+            uuid=r.uuid("uuid"),
             order_type=r.order_type("orderType"),
-            location=r.optional_string("locationName"),
+            location=r.optional_order_number("locationName"),
             state=r.order_state("state"),
             state_changed=state_changed,
             created=created,
@@ -89,10 +110,10 @@ class OrderSummary:
         """Read one ORDER_SUMMARY object; ``path`` names it in errors."""
         r = Reader(data, path)
         return cls(
-            name=r.string("name"),
-            uuid=r.string("uuid").lower(),
+            name=r.order_number("name"),
+            uuid=r.uuid("uuid"),
             order_type=r.order_type("orderType"),
-            location=r.optional_string("locationName"),
+            location=r.optional_order_number("locationName"),
             started=r.time("orderStarted"),
             located=r.optional_time("orderLocated"),
             cleared=r.time("orderCleared"),
@@ -109,14 +130,29 @@ class OrdersPage:
 
     count: int | None
     items: tuple[OrderSummary, ...]
+    received: int = -1
+    """How many records the gateway sent, the unreadable ones skipped from ``items`` included:
+    what tells a full page from the last one. -1: as many as ``items``."""
+
+    @property
+    def skipped(self) -> int:
+        """Records of this page that could not be read (each logged) and are not in ``items``."""
+        return max(0, self.received - len(self.items))
+
+    @property
+    def size(self) -> int:
+        """How many records the gateway sent on this page."""
+        return max(self.received, len(self.items))
 
     @classmethod
     def from_wire(cls, data: object) -> OrdersPage:
-        """Read the whole answer (``count`` and ``items``)."""
+        """Read the whole answer (``count`` and ``items``); an unreadable record is skipped."""
         r = Reader(data, "")
+        raw = r.items("items")
         return cls(
             count=r.integer("count") if r.has("count") else None,
-            items=tuple(OrderSummary.from_wire(i.data, i.path) for i in r.items("items")),
+            items=readable(OrderSummary.from_wire, raw),
+            received=len(raw),
         )
 
 
@@ -178,6 +214,8 @@ class GatewayInfo:
     firmware: str | None
     api_version: str | None
     time: datetime | None
+    serial: str | None = None
+    """The device's own serial number, when it gives one [ours]: what tells two devices apart."""
 
     @classmethod
     def from_wire(cls, data: object) -> GatewayInfo:
@@ -189,6 +227,7 @@ class GatewayInfo:
             firmware=r.optional_string("firmware"),
             api_version=r.optional_string("apiVersion"),
             time=r.optional_time("time"),
+            serial=r.optional_string("serial"),
         )
 
 
@@ -238,7 +277,7 @@ class Snapshot:
         """Read an ACTIVE_ORDERS message (or the ``GET /activeorders`` answer)."""
         r = Reader(data, "")
         return cls(
-            orders=tuple(ActiveOrder.from_wire(i.data, i.path) for i in r.items("items")),
+            orders=readable(ActiveOrder.from_wire, r.items("items")),
             seq=r.integer("seq") if r.has("seq") else None,
         )
 

@@ -5,23 +5,21 @@ coroutine to that loop and waits. This works from any thread: one with no loop a
 worker, a Celery prefork child), and even one whose own loop is running (the call then blocks
 that loop, as any blocking call would, but does not fail). One instance may be shared by threads.
 
-The thread starts on first use and again after a fork (a Celery child inherits the object but
-not the thread), and stops on :meth:`close`, or when the object is collected or the process
-exits. There is no blocking event stream: the relay, which needs one, is async.
+The loop is a :class:`ttgateway.bridge.LoopThread`: it starts on first use and again after a
+fork, and stops on :meth:`close`, or when the object is collected or the process exits. There is
+no blocking event stream: the relay, which needs one, is async.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
-import threading
-import weakref
 from collections.abc import AsyncGenerator, Coroutine, Iterator
 from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
+from ttgateway.bridge import LoopThread
 from ttgateway.client.client import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, GatewayClient
 from ttgateway.client.models import (
     ActiveOrder,
@@ -35,8 +33,6 @@ from ttgateway.client.models import (
 from ttgateway.protocol import DEFAULT_PORT, ORDERS_DEFAULT_LIMIT, ORDERS_MAX_LIMIT, OrderType
 
 T = TypeVar("T")
-
-_SHUTDOWN_SECONDS = 5.0
 
 
 class SyncGatewayClient:
@@ -65,10 +61,8 @@ class SyncGatewayClient:
         )
         # Built here so that argument errors surface at once; its session is made on the loop.
         self._client = self._make_client()
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._finalizer: weakref.finalize[Any, Any] | None = None
         self._pid = os.getpid()
+        self._bridge = LoopThread(f"gateway-client {self.base_url}", self._client.close)
 
     def __repr__(self) -> str:
         return f"Sync{self._client!r}"
@@ -91,37 +85,15 @@ class SyncGatewayClient:
 
     def close(self) -> None:
         """Close the HTTP session and stop the private loop and its thread."""
-        with self._lock:
-            finalizer, self._finalizer = self._finalizer, None
-            self._loop = None
-        if finalizer is not None:
-            finalizer()
-
-    # --- the loop ------------------------------------------------------------------------------
-
-    def _running_loop(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._pid != os.getpid():
-                # Forked: the parent's thread does not exist here, nor may its session be used.
-                self._pid = os.getpid()
-                if self._finalizer is not None:
-                    self._finalizer.detach()
-                self._finalizer = None
-                self._loop = None
-                self._client = self._make_client()
-            if self._loop is None:
-                loop = asyncio.new_event_loop()
-                thread = threading.Thread(
-                    target=loop.run_forever, name=f"gateway-client {self.base_url}", daemon=True
-                )
-                thread.start()
-                self._loop = loop
-                # Stops the loop even when close() is forgotten: on garbage collection, at exit.
-                self._finalizer = weakref.finalize(self, _shut_down, self._client, loop, thread)
-            return self._loop
+        self._bridge.close()
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self._running_loop()).result()
+        if self._pid != os.getpid():
+            # Forked: the parent's session may not be used here; the bridge restarts its loop.
+            self._pid = os.getpid()
+            self._client = self._make_client()
+            self._bridge.closer = self._client.close
+        return self._bridge.run(coro)
 
     # --- the endpoints -------------------------------------------------------------------------
 
@@ -198,7 +170,7 @@ class SyncGatewayClient:
                 except StopAsyncIteration:
                     return
         finally:
-            if self._loop is not None:
+            if self._bridge.started:
                 self._run(_close(records))
 
     def order(self, uuid: str) -> OrderSummary:
@@ -208,25 +180,6 @@ class SyncGatewayClient:
     def statistics(self, target_time: int | None = None) -> Statistics:
         """See :meth:`GatewayClient.statistics`."""
         return self._run(self._client.statistics(target_time))
-
-
-def _shut_down(
-    client: GatewayClient, loop: asyncio.AbstractEventLoop, thread: threading.Thread
-) -> None:
-    """Close the client's session on its loop, then stop the loop and its thread."""
-    if threading.current_thread() is thread:
-        # Collected on the loop's own thread: waiting for the loop here would wait forever.
-        loop.call_soon(loop.stop)
-        return
-    try:
-        asyncio.run_coroutine_threadsafe(client.close(), loop).result(_SHUTDOWN_SECONDS)
-        # Finish history iterations abandoned half way, so nothing is left suspended.
-        asyncio.run_coroutine_threadsafe(loop.shutdown_asyncgens(), loop).result(_SHUTDOWN_SECONDS)
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(_SHUTDOWN_SECONDS)
-        if not thread.is_alive():
-            loop.close()
 
 
 async def _next(records: AsyncGenerator[T, None]) -> T:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, Final
 
 import aiohttp
 
@@ -20,6 +20,31 @@ from ttgateway.client.errors import (
     error_for,
     is_failure,
 )
+
+MAX_ANSWER_BYTES: Final = 1024 * 1024
+"""The most a gateway answer (a REST body or one WebSocket message) may weigh. A full page of
+history is about 30 kB; anything near a megabyte is not a gateway talking, and reading it whole
+would let any device on the LAN fill the portal's memory (and again on every health check)."""
+
+
+def not_a_gateway(where: str, status: int | None, why: str) -> MalformedResponse:
+    return MalformedResponse(f"The answer is not a gateway's ({where}): {why}", status=status)
+
+
+async def read_bounded(response: aiohttp.ClientResponse, where: str) -> bytes:
+    """The body of a gateway's answer, refused past MAX_ANSWER_BYTES; a redirect is refused too
+    (a gateway never redirects, and following one would dial wherever it points)."""
+    status = response.status
+    if 300 <= status < 400:
+        raise not_a_gateway(where, status, "it redirects")
+    if (response.content_length or 0) > MAX_ANSWER_BYTES:
+        raise not_a_gateway(where, status, "the answer is too large")
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise not_a_gateway(where, status, "the answer is too large")
+    return bytes(body)
 
 
 def unreachable(exc: BaseException, where: str, timeout: float | None) -> GatewayUnreachable:

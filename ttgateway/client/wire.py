@@ -12,7 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ttgateway.client.errors import MalformedResponse
-from ttgateway.protocol import OrderState, OrderType
+from ttgateway.protocol import (
+    MAX_NUMBER_DIGITS,
+    UUID_RE,
+    OrderState,
+    OrderType,
+    positive_integer,
+)
 
 # Long values are cut in error messages: enough to recognise, not a log flood.
 _SHOWN_CHARS = 40
@@ -71,6 +77,34 @@ class Reader:
         if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
         raise self._fail(key, "a string", value, show)
+
+    def order_number(self, key: str) -> str:
+        """An order number or table: the one rule (``positive_integer``), canonical ("07" is 7).
+
+        A number the portal could not store (24 digits, "A12") fails here, naming the field,
+        so that one such order is skipped rather than breaking everything read with it.
+        """
+        value = self.raw(key)
+        number = positive_integer(value)
+        if number is None:
+            raise self._fail(
+                key, f"a positive integer of at most {MAX_NUMBER_DIGITS} digits", value
+            )
+        return number
+
+    def optional_order_number(self, key: str) -> str | None:
+        """A table, or None when missing, null or blank (``locationName: ""`` means none)."""
+        value = self.data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return self.order_number(key)
+
+    def uuid(self, key: str) -> str:
+        """An order's uuid, lower case."""
+        value = self.string(key).strip()
+        if not UUID_RE.match(value):
+            raise self._fail(key, "a uuid", value)
+        return value.lower()
 
     def optional_string(self, key: str) -> str | None:
         """A string, or None when missing, null or blank (``locationName: ""`` means none)."""

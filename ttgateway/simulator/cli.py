@@ -30,6 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--mdns", action="store_true", help="advertise _tracker-http._tcp.local.")
     parser.add_argument(
+        "--mdns-claim-name",
+        action="store_true",
+        help="announce the name even if another device holds it (play an impostor)",
+    )
+    parser.add_argument(
         "--mdns-interface",
         action="append",
         dest="mdns_interfaces",
@@ -61,6 +66,7 @@ def config_from(args: argparse.Namespace) -> SimulatorConfig:
         state_file=args.state_file,
         mdns=args.mdns,
         mdns_interfaces=args.mdns_interfaces or ["127.0.0.1"],
+        mdns_claim_name=args.mdns_claim_name,
         demo_traffic=args.demo_traffic,
         demo_speed=args.speed,
         seed=args.seed,

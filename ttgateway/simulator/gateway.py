@@ -463,6 +463,9 @@ class GatewayState:
             "name": self.identity.name,
             "model": self.identity.model,
             "firmware": self.identity.firmware,
+            # [ours] A stable serial, kept in the state file: how a client tells this device
+            # from another one announcing the same name.
+            "serial": self.identity.serial,
             "apiVersion": "2",
         }
 

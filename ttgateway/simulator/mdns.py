@@ -25,10 +25,19 @@ def service_name(instance: str) -> str:
 class MdnsAdvertiser:
     """Announces one gateway; re-announces it when its address changes (a DHCP renewal)."""
 
-    def __init__(self, instance: str, interfaces: list[str], properties: dict[str, str]) -> None:
+    def __init__(
+        self,
+        instance: str,
+        interfaces: list[str],
+        properties: dict[str, str],
+        claim_name: bool = False,
+    ) -> None:
         self.instance = instance
         self.interfaces = interfaces
         self.properties = properties
+        # A real device renames itself ("-2") when another one holds its name; an impostor
+        # (a misconfigured or hostile device, or a test of one) announces it regardless.
+        self.claim_name = claim_name
         self._zc: AsyncZeroconf | None = None
         self._info: ServiceInfo | None = None
         self._announcing: Awaitable[Any] | None = None
@@ -48,7 +57,11 @@ class MdnsAdvertiser:
         # nothing is ever multicast beyond this machine.
         self._zc = AsyncZeroconf(interfaces=self.interfaces, ip_version=IPVersion.V4Only)
         self._info = self._service_info(address, port)
-        self._announcing = await self._zc.async_register_service(self._info, allow_name_change=True)
+        self._announcing = await self._zc.async_register_service(
+            self._info,
+            allow_name_change=not self.claim_name,
+            cooperating_responders=self.claim_name,
+        )
 
     def _stop_announcing(self) -> None:
         """Stop repeating earlier announcements: they would advertise the old address again."""

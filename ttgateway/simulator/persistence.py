@@ -20,6 +20,7 @@ def dump(state: GatewayState) -> dict[str, Any]:
         "version": FORMAT_VERSION,
         "clock_offset_seconds": state.clock.offset_seconds(),
         "seq": state.seq,
+        "serial": state.identity.serial,
         "button_pressed_at": state.button_pressed_at.isoformat()
         if state.button_pressed_at
         else None,
@@ -35,6 +36,9 @@ def load_into(state: GatewayState, data: dict[str, Any]) -> None:
         raise ValueError(f"unsupported simulator state version: {data.get('version')!r}")
     state.clock.offset = timedelta(seconds=data["clock_offset_seconds"])
     state.seq = data["seq"]
+    # A device keeps its serial for life: a file written before serials were kept gets one now.
+    if isinstance(data.get("serial"), str) and data["serial"]:
+        state.identity.serial = data["serial"]
     pressed = data.get("button_pressed_at")
     state.button_pressed_at = parse_stored_time(pressed) if pressed else None
     state.tokens = {t["token"]: AccessToken.from_store(t) for t in data["tokens"]}

@@ -31,6 +31,9 @@ class SimulatorConfig:
     state_file: Path | None = None
     mdns: bool = False
     mdns_interfaces: list[str] = field(default_factory=lambda: ["127.0.0.1"])
+    # [ours] Announce the name even when another device holds it (an impostor), instead of
+    # renaming as a real device does.
+    mdns_claim_name: bool = False
     demo_traffic: bool = False
     demo_speed: float = 1.0
     seed: int | None = None
@@ -127,6 +130,7 @@ class Simulator:
                 self.config.name,
                 self.config.mdns_interfaces,
                 {"model": self.state.identity.model, "firmware": self.state.identity.firmware},
+                claim_name=self.config.mdns_claim_name,
             )
             await self._mdns.start(advertised_address(self.host), self.port)
         if self.config.demo_traffic:

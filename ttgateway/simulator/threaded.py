@@ -1,17 +1,17 @@
 """A simulator on its own thread and event loop, for synchronous callers (Django tests, demos).
 
 ``with ThreadedSimulator(SimulatorConfig(port=0)) as sim:`` starts it and stops it; ``sim.call``
-runs a function on the simulator's loop, where its state may be touched safely.
+runs a function on the simulator's loop, where its state may be touched safely, and
+``sim.controls`` presses its hardware over HTTP as a person on site would.
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Callable, Coroutine
-from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from ttgateway.bridge import LoopThread
+from ttgateway.controls import SyncSimulatorControls
 from ttgateway.simulator.gateway import GatewayState
 from ttgateway.simulator.server import Simulator, SimulatorConfig
 
@@ -21,9 +21,9 @@ T = TypeVar("T")
 class ThreadedSimulator:
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         self.config = config or SimulatorConfig(port=0)
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.simulator = Simulator(self.config)
+        self._bridge = LoopThread("simulator", self.simulator.stop)
+        self._controls: SyncSimulatorControls | None = None
 
     @property
     def url(self) -> str:
@@ -41,30 +41,31 @@ class ThreadedSimulator:
     def state(self) -> GatewayState:
         return self.simulator.state
 
+    @property
+    def controls(self) -> SyncSimulatorControls:
+        """The ``/_sim/`` controls, blocking (made on first use, closed with the simulator),
+        at the simulator's address of the moment, however it moved."""
+        if self._controls is None:
+            self._controls = SyncSimulatorControls(self.url)
+        self._controls.base_url = self.url
+        return self._controls
+
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
         """Run a coroutine on the simulator's loop and wait for its result."""
-        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        return future.result(timeout)
+        return self._bridge.run(coro, timeout)
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a plain function on the simulator's loop (its state is not thread-safe)."""
-
-        async def wrapped() -> T:
-            return fn(*args)
-
-        return self.run(wrapped())
+        return self._bridge.call(fn, *args)
 
     def start(self) -> ThreadedSimulator:
-        self._thread.start()
         self.run(self.simulator.start())
         return self
 
     def stop(self) -> None:
-        if self._thread.is_alive():
-            self.run(self.simulator.stop())
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(5)
-        self.loop.close()
+        if self._controls is not None:
+            self._controls.close()
+        self._bridge.close()  # stops the simulator on its loop first
 
     def __enter__(self) -> ThreadedSimulator:
         return self.start()

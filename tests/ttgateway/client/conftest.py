@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp import web
 
@@ -31,6 +29,7 @@ class CannedGateway:
         self.reply: Reply = (200, {"status": 200, "returnCode": 0})
         self.handler: Callable[[web.Request], Awaitable[Reply]] | None = None
         self.websocket: Callable[[web.WebSocketResponse], Awaitable[None]] | None = None
+        self.stream: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
         self.autoping = True
         self.requests: list[web.Request] = []
         self._runner: web.AppRunner | None = None
@@ -62,6 +61,8 @@ class CannedGateway:
             await ws.prepare(request)
             await self.websocket(ws)
             return ws
+        if self.stream is not None:
+            return await self.stream(request)
         status, body = await self.handler(request) if self.handler else self.reply
         if isinstance(body, str):
             return web.Response(status=status, text=body, content_type="text/html")
@@ -88,24 +89,3 @@ async def unchecked(simulator: Simulator, token: str) -> AsyncIterator[GatewayCl
     """A paired client that sends inputs unchecked, so the gateway's own rules answer."""
     async with GatewayClient(simulator.url, token, validate=False) as gateway_client:
         yield gateway_client
-
-
-@pytest.fixture
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-@pytest.fixture
-def control(http: aiohttp.ClientSession) -> Callable[..., Awaitable[Any]]:
-    """POST (or DELETE) to the simulator's hardware controls under /_sim/."""
-
-    async def call(path: str, body: dict[str, Any] | None = None, method: str = "POST") -> Any:
-        async with http.request(method, "/_sim/" + path, json=body or {}) as response:
-            assert response.status == 200, await response.text()
-            return await response.json()
-
-    return call

@@ -26,9 +26,9 @@ async def test_liveness_needs_no_token_and_describes_the_gateway(simulator):
 
 
 async def test_a_button_press_lets_the_client_generate_one_token_which_then_works(
-    simulator, control
+    simulator, controls
 ):
-    await control("button")
+    await controls.press_button()
     async with GatewayClient(simulator.url) as anonymous:
         issued = await anonymous.generate_token("portal")
         with pytest.raises(PairingWindowClosed):
@@ -100,12 +100,12 @@ async def test_an_active_order_can_be_read_by_name_or_by_uuid(client):
     assert by_name.uuid == by_uuid.uuid == created.uuid
 
 
-async def test_active_orders_lists_every_active_order_oldest_first(client, control):
+async def test_active_orders_lists_every_active_order_oldest_first(client, controls):
     await client.submit_order("1", OrderType.TO_GO)
-    await control("clock", {"advance": 5})
+    await controls.advance_clock(5)
     await client.submit_order("2", OrderType.ON_PREMISES)
-    await control("clock", {"advance": 5})  # created times are whole seconds: no ties
-    await control("trackers/3/start")
+    await controls.advance_clock(5)  # created times are whole seconds: no ties
+    await controls.start_tracker("3")
     orders = await client.active_orders()
     assert [o.name for o in orders] == ["1", "2", "3"]
     assert all(isinstance(o, ActiveOrder) for o in orders)
@@ -140,13 +140,13 @@ async def test_paging_marks_the_order_paged_and_cancelling_unmarks_it(client):
     assert not cancelled.paged
 
 
-async def test_statistics_count_todays_cleared_orders(client, control):
-    await control("clock", {"set": datetime.now(UTC).replace(hour=12).isoformat()})
+async def test_statistics_count_todays_cleared_orders(client, controls):
+    await controls.move_clock(to=datetime.now(UTC).replace(hour=12).isoformat())
     await client.submit_order("1", OrderType.TO_GO)
-    await control("clock", {"advance": 100})
+    await controls.advance_clock(100)
     await client.delete_order("1")
     await client.submit_order("2", OrderType.TO_GO)
-    await control("clock", {"advance": 400})
+    await controls.advance_clock(400)
     await client.delete_order("2")
     stats = await client.statistics(target_time=300)
     assert stats.orders_today == 2
@@ -155,8 +155,8 @@ async def test_statistics_count_todays_cleared_orders(client, control):
     assert stats.percent_goal == 50.0
 
 
-async def test_one_history_page_honours_offset_and_limit(client, control):
-    await control("history", {"days": 1, "orders_per_day": 40})
+async def test_one_history_page_honours_offset_and_limit(client, controls):
+    await controls.seed_history(days=1, orders_per_day=40)
     first = await client.orders(offset=0, limit=10)
     second = await client.orders(offset=10, limit=10)
     assert len(first.items) == len(second.items) == 10
@@ -164,8 +164,8 @@ async def test_one_history_page_honours_offset_and_limit(client, control):
     assert not {r.uuid for r in first.items} & {r.uuid for r in second.items}
 
 
-async def test_history_filters_by_type_table_and_dates(client, control):
-    await control("history", {"days": 3, "orders_per_day": 60})
+async def test_history_filters_by_type_table_and_dates(client, controls):
+    await controls.seed_history(days=3, orders_per_day=60)
     to_go = [r async for r in client.iter_orders(order_type=OrderType.TO_GO)]
     assert to_go
     assert all(r.order_type is OrderType.TO_GO for r in to_go)

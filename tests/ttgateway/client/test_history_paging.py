@@ -21,10 +21,10 @@ def as_summary(record: FinishedOrder) -> OrderSummary:
 
 
 async def test_iterating_history_returns_exactly_the_gateways_history_in_order(
-    client, control, simulator
+    client, controls, simulator
 ):
-    seeded = await control("history", {"days": 2, "orders_per_day": 150})
-    assert seeded["history_count"] > 250
+    seeded = await controls.seed_history(days=2, orders_per_day=150)
+    assert seeded.history_count > 250
     records = [record async for record in client.iter_orders()]
     assert records == [as_summary(r) for r in simulator.state.history]
 

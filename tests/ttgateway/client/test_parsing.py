@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -200,12 +201,48 @@ REQUIRED_SUMMARY_KEYS = ["name", "uuid", "orderType", "orderStarted", "orderClea
 
 
 @pytest.mark.parametrize("key", REQUIRED_SUMMARY_KEYS)
-def test_a_history_record_missing_a_required_key_names_its_place_in_the_page(key):
+def test_a_history_record_missing_a_required_key_is_skipped_naming_its_place(key, caplog):
+    caplog.set_level(logging.WARNING)  # a Celery test worker may have raised the root's
     wire = load(vendor.ORDERS_200)
+    sent = len(wire["items"])
     del wire["items"][3][key]
-    with pytest.raises(MalformedResponse) as caught:
-        OrdersPage.from_wire(wire)
-    assert caught.value.field == f"items[3].{key}"
+
+    page = OrdersPage.from_wire(wire)
+
+    assert len(page.items) == sent - 1
+    assert (page.received, page.skipped, page.size) == (sent, 1, sent)
+    assert f"items[3].{key}" in caplog.text
+
+
+@pytest.mark.parametrize("name", ["1" * 24, "A12", "0", "-3", "", 10**12])
+def test_an_order_number_the_portal_cannot_hold_skips_that_order_only(name, caplog):
+    caplog.set_level(logging.WARNING)  # a Celery test worker may have raised the root's
+    orders = load(vendor.ORDERS_200)
+    orders["items"][0]["name"] = name
+    active = {"status": 200, "returnCode": 5, "items": [dict(_active(), name=name), _active()]}
+
+    page = OrdersPage.from_wire(orders)
+    snapshot = Snapshot.from_wire(active)
+
+    assert page.skipped == 1
+    assert len(snapshot.orders) == 1
+    assert "items[0].name" in caplog.text
+
+
+def test_a_table_the_portal_cannot_hold_skips_that_order_only():
+    active = {"items": [dict(_active(), locationName="9" * 24), _active()]}
+
+    assert len(Snapshot.from_wire(active).orders) == 1
+
+
+def test_order_numbers_and_tables_are_read_in_their_one_canonical_form():
+    order = ActiveOrder.from_wire(dict(_active(), name="007", locationName=12))
+
+    assert (order.name, order.location) == ("7", "12")
+
+
+def _active() -> dict[str, object]:
+    return dict(load(vendor.ACTIVE_ORDER_MODEL)["activeorder"])
 
 
 BAD_VALUES = [
@@ -214,7 +251,9 @@ BAD_VALUES = [
     ("state", "eaten", "started, located or cleared"),
     ("paged", "maybe", "true or false"),
     ("elapsedTime", "soon", "a number"),
-    ("name", ["27"], "a string"),
+    ("name", ["27"], "a positive integer"),
+    ("name", "1" * 24, "a positive integer"),
+    ("uuid", "not-a-uuid", "a uuid"),
 ]
 
 

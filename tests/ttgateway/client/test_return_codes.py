@@ -87,8 +87,8 @@ async def test_asking_for_a_token_without_a_button_press_raises_pairing_window_c
     assert_gateway_said(caught.value, ReturnCode.WINDOW_CLOSED, 403)
 
 
-async def test_a_refusing_gateway_raises_api_unavailable(client, control):
-    await control("faults", {"refuse": True})
+async def test_a_refusing_gateway_raises_api_unavailable(client, controls):
+    await controls.set_faults(refuse=True)
     with pytest.raises(ApiUnavailable) as caught:
         await client.active_orders()
     assert_gateway_said(caught.value, ReturnCode.API_UNAVAILABLE, 503)
@@ -151,9 +151,9 @@ async def test_a_history_filter_on_an_unknown_type_raises_order_type_invalid(unc
         await unchecked.orders(order_type="DELIVERY")
 
 
-async def test_paging_while_the_gateway_cannot_page_raises_paging_unavailable(client, control):
+async def test_paging_while_the_gateway_cannot_page_raises_paging_unavailable(client, controls):
     await client.submit_order("12", "TO_GO", dummy_tracker=True)
-    await control("faults", {"paging_unavailable": True})
+    await controls.set_faults(paging_unavailable=True)
     with pytest.raises(PagingUnavailable) as caught:
         await client.page("12")
     assert_gateway_said(caught.value, ReturnCode.PAGING_UNAVAILABLE, 503)

@@ -46,8 +46,8 @@ async def test_the_sync_client_raises_the_same_typed_errors(simulator, token):
         await asyncio.to_thread(view)
 
 
-async def test_the_sync_client_iterates_history_page_by_page(simulator, token, control):
-    await control("history", {"days": 2, "orders_per_day": 150})
+async def test_the_sync_client_iterates_history_page_by_page(simulator, token, controls):
+    await controls.seed_history(days=2, orders_per_day=150)
 
     def task() -> list[str]:
         with SyncGatewayClient(simulator.url, token) as gateway:
@@ -57,8 +57,8 @@ async def test_the_sync_client_iterates_history_page_by_page(simulator, token, c
     assert uuids == [record.uuid for record in simulator.state.history]
 
 
-async def test_the_sync_client_can_stop_iterating_half_way(simulator, token, control):
-    await control("history", {"days": 2, "orders_per_day": 150})
+async def test_the_sync_client_can_stop_iterating_half_way(simulator, token, controls):
+    await controls.seed_history(days=2, orders_per_day=150)
 
     def task() -> int:
         with SyncGatewayClient(simulator.url, token) as gateway:

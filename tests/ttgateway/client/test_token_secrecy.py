@@ -47,7 +47,7 @@ async def collect(
 
 
 async def test_no_exception_or_log_line_contains_the_token(
-    simulator, token, control, closed_port, canned, caplog
+    simulator, token, controls, closed_port, canned, caplog
 ):
     caplog.set_level(logging.DEBUG)
 
@@ -61,7 +61,7 @@ async def test_no_exception_or_log_line_contains_the_token(
     async def stream_until_error(gateway_client: GatewayClient) -> None:
         async with gateway_client.events(receive_timeout=2) as stream:
             async for _ in stream:
-                await control("tokens", method="DELETE")
+                await controls.delete_tokens()
 
     paired = GatewayClient(simulator.url, token)
     impatient = GatewayClient(simulator.url, token, timeout=0.1)
@@ -78,7 +78,7 @@ async def test_no_exception_or_log_line_contains_the_token(
                 lambda: stream_with(stranger),
                 lambda: nowhere.statistics(),
                 lambda: echoing.active_orders(),
-                lambda: slow(impatient, control),
+                lambda: slow(impatient, controls),
                 lambda: stream_until_error(paired),
                 lambda: paired.active_orders(),  # the token is deleted now
             ]
@@ -105,12 +105,12 @@ async def stream_with(gateway_client: GatewayClient) -> None:
         await stream.__anext__()
 
 
-async def slow(gateway_client: GatewayClient, control) -> None:
-    await control("faults", {"delay_ms": 500})
+async def slow(gateway_client: GatewayClient, controls) -> None:
+    await controls.set_faults(delay_ms=500)
     try:
         await gateway_client.active_orders()
     finally:
-        await control("faults", {"clear": True})
+        await controls.clear_faults()
 
 
 def test_the_clients_own_reprs_do_not_show_the_token():

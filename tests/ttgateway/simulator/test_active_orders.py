@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.ttgateway.simulator.conftest import ACTIVEORDER_KEYS, NAIVE_TIME, NOON, UUID
+from tests.ttgateway.simulator.contract import ACTIVEORDER_KEYS, NAIVE_TIME, NOON, UUID
 
 WARNING = "Tracker not assigned with order."
 
@@ -247,12 +247,12 @@ async def test_an_order_without_a_tracker_cannot_be_paged(gateway):
 
 async def test_paging_is_unavailable_while_the_gateway_says_so(gateway):
     await gateway.create("66", dummy_tracker=True)
-    await gateway.sim("faults", {"paging_unavailable": True})
+    await gateway.controls.set_faults(paging_unavailable=True)
     reply = await gateway.call("POST", "/activeorders/66/page", json={"tracking": True})
     assert reply.body["returnCode"] == -13
     assert reply.status >= 400
     assert set(reply.body) == {"status", "returnCode", "message"}
-    await gateway.sim("faults", {"clear": True})
+    await gateway.controls.clear_faults()
     assert (await gateway.call("POST", "/activeorders/66/page")).status == 200
 
 

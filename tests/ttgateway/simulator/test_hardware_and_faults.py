@@ -5,7 +5,8 @@ import asyncio
 import aiohttp
 import pytest
 
-from tests.ttgateway.simulator.conftest import API, NOON, eventually, receive, websocket
+from tests.ttgateway.simulator.contract import API, NOON, receive, websocket
+from ttgateway.waiting import eventually
 
 
 async def test_a_tracker_goes_from_started_to_located_to_cleared(gateway):
@@ -73,17 +74,17 @@ async def test_a_table_must_be_digits(http):
 
 async def test_the_clock_moves_forward_and_reports_where_it_stands(gateway):
     await gateway.freeze()
-    answer = await gateway.sim("clock", {"advance": 90})
-    assert answer["now"] == "2026-03-02T12:01:30"
-    assert answer["frozen"] is True
-    assert (await gateway.state())["now"] == "2026-03-02T12:01:30"
+    answer = await gateway.controls.advance_clock(90)
+    assert answer.now == "2026-03-02T12:01:30"
+    assert answer.frozen is True
+    assert (await gateway.state()).now == "2026-03-02T12:01:30"
 
 
 async def test_a_thawed_clock_runs_on_from_where_it_stood(gateway):
     await gateway.freeze()
-    answer = await gateway.sim("clock", {"freeze": False})
-    assert answer["frozen"] is False
-    assert answer["now"] in (NOON, "2026-03-02T12:00:01")
+    answer = await gateway.controls.move_clock(freeze=False)
+    assert answer.frozen is False
+    assert answer.now in (NOON, "2026-03-02T12:00:01")
 
 
 async def test_a_clock_request_without_a_move_is_refused(http):
@@ -92,13 +93,13 @@ async def test_a_clock_request_without_a_move_is_refused(http):
 
 
 async def test_a_delay_holds_every_answer_back(gateway):
-    await gateway.sim("faults", {"delay_ms": 250})
+    await gateway.controls.set_faults(delay_ms=250)
     loop = asyncio.get_running_loop()
     begun = loop.time()
     reply = await gateway.call("GET", "/activeorders")
     assert reply.status == 200
     assert loop.time() - begun >= 0.25
-    await gateway.sim("faults", {"clear": True})
+    await gateway.controls.clear_faults()
     begun = loop.time()
     await gateway.call("GET", "/activeorders")
     assert loop.time() - begun < 0.2
@@ -107,7 +108,7 @@ async def test_a_delay_holds_every_answer_back(gateway):
 async def test_a_delay_holds_websocket_messages_back(simulator, gateway, auth):
     async with websocket(simulator, headers=auth) as ws:
         await receive(ws)
-        await gateway.sim("faults", {"delay_ms": 200})
+        await gateway.controls.set_faults(delay_ms=200)
         await gateway.start("3")  # a hardware control: answered at once
         loop = asyncio.get_running_loop()
         begun = loop.time()
@@ -117,19 +118,19 @@ async def test_a_delay_holds_websocket_messages_back(simulator, gateway, auth):
 
 
 async def test_a_refusing_gateway_answers_503_api_unavailable(gateway):
-    await gateway.sim("faults", {"refuse": True})
+    await gateway.controls.set_faults(refuse=True)
     for method, path in (("GET", ""), ("GET", "/activeorders"), ("GET", "/orders")):
         reply = await gateway.call(method, path)
         assert reply.status == 503
         assert set(reply.body) == {"status", "returnCode", "message"}
         assert reply.body["status"] == 503
         assert reply.body["returnCode"] == -5
-    await gateway.sim("faults", {"refuse": False})
+    await gateway.controls.set_faults(refuse=False)
     assert (await gateway.call("GET", "/activeorders")).status == 200
 
 
 async def test_a_refusing_gateway_refuses_websockets_too(simulator, gateway, auth):
-    await gateway.sim("faults", {"refuse": True})
+    await gateway.controls.set_faults(refuse=True)
     with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
         async with websocket(simulator, headers=auth):
             pass
@@ -137,18 +138,18 @@ async def test_a_refusing_gateway_refuses_websockets_too(simulator, gateway, aut
 
 
 async def test_the_hardware_keeps_working_while_the_api_refuses(gateway):
-    await gateway.sim("faults", {"refuse": True})
+    await gateway.controls.set_faults(refuse=True)
     assert (await gateway.start("4"))["state"] == "started"
 
 
 async def test_dropped_websockets_lose_their_connection(simulator, gateway, auth):
     async with websocket(simulator, headers=auth) as ws:
         await receive(ws)
-        answer = await gateway.sim("faults", {"drop_websockets": True})
+        answer = await gateway.controls.set_faults(drop_websockets=True)
         msg = await ws.receive(timeout=1)
-    assert answer["dropped_websockets"] == 1
+    assert answer.dropped_websockets == 1
     assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
-    assert (await gateway.state())["websocket_clients"] == 0
+    assert (await gateway.state()).websocket_clients == 0
 
 
 async def test_an_unknown_fault_is_refused(http):
@@ -168,18 +169,18 @@ async def _answers(url: str) -> bool:
 
 
 async def test_an_offline_gateway_refuses_connections_then_comes_back(simulator, gateway):
-    answer = await gateway.sim("faults", {"offline_seconds": 0.4})
-    assert answer["faults"]["offline"] is False  # it answers first, then goes
-    await asyncio.sleep(0.15)
+    answer = await gateway.controls.set_faults(offline_seconds=1.0)
+    assert answer.faults.offline is False  # it answers first, then goes
+    await eventually(lambda: simulator.faults.offline_until, what="the gateway to go offline")
     assert not await _answers(simulator.url)
-    assert await eventually(lambda: _answers(simulator.url))
+    await eventually(lambda: _answers(simulator.url), what="the gateway to come back")
     assert (await gateway.call("GET", "/activeorders")).status == 200
 
 
 async def test_going_offline_cuts_open_websockets(simulator, gateway, auth):
     async with websocket(simulator, headers=auth) as ws:
         await receive(ws)
-        await gateway.sim("faults", {"offline_seconds": 0.3})
+        await gateway.controls.set_faults(offline_seconds=0.3)
         msg = await ws.receive(timeout=1)
     assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
 

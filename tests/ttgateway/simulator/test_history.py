@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.ttgateway.simulator.conftest import ORDER_SUMMARY_KEYS, UTC_TIME
+from tests.ttgateway.simulator.contract import ORDER_SUMMARY_KEYS, UTC_TIME
 
 
 async def test_a_cleared_order_is_summarised_in_history(gateway):
@@ -90,7 +90,7 @@ async def test_orders_are_listed_by_start_then_uuid(gateway):
 
 
 async def test_offset_paging_walks_the_history_without_gaps_or_repeats(gateway):
-    await gateway.sim("history", {"days": 1, "orders_per_day": 40, "seed": 3})
+    await gateway.controls.seed_history(days=1, orders_per_day=40, seed=3)
     everything = (await gateway.orders(limit="100")).body["items"]
     walked = []
     offset = 0
@@ -107,7 +107,7 @@ async def test_offset_paging_walks_the_history_without_gaps_or_repeats(gateway):
 
 
 async def test_the_default_limit_is_25_and_100_is_allowed(gateway):
-    await gateway.sim("history", {"days": 1, "orders_per_day": 120, "seed": 3})
+    await gateway.controls.seed_history(days=1, orders_per_day=120, seed=3)
     total = int((await gateway.orders()).body["count"])
     assert total > 100
     assert len((await gateway.orders()).body["items"]) == 25

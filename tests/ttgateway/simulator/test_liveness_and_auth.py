@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.ttgateway.simulator.conftest import API
+from tests.ttgateway.simulator.contract import API
 
 UUID_EXAMPLE = "9e1da5eb-59ea-4003-9c1c-15160879c88d"
 
@@ -32,7 +32,15 @@ MALFORMED = [
 async def test_the_liveness_endpoint_answers_without_a_token(gateway):
     reply = await gateway.call("GET", "", headers={})
     assert reply.status == 200
-    assert set(reply.body) == {"status", "returnCode", "name", "model", "firmware", "apiVersion"}
+    assert set(reply.body) == {
+        "status",
+        "returnCode",
+        "name",
+        "model",
+        "firmware",
+        "serial",
+        "apiVersion",
+    }
     assert reply.body["status"] == 200
     assert reply.body["returnCode"] == 0
     assert reply.body["apiVersion"] == "2"

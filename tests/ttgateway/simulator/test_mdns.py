@@ -1,16 +1,20 @@
 """Discovery: the simulator announces _tracker-http._tcp.local. over mDNS, on loopback only."""
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from zeroconf import IPVersion, ServiceStateChange
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
-from tests.ttgateway.simulator.conftest import eventually
 from ttgateway.simulator import Simulator, SimulatorConfig
+from ttgateway.waiting import eventually
 
 SERVICE = "_tracker-http._tcp.local."
+# Names of this process's own: a demo or another suite may announce gateways on loopback too.
+BISTRO = f"Bistro Gateway {os.getpid()}"
+MOVING = f"Moving Gateway {os.getpid()}"
 
 
 def _config(name: str) -> SimulatorConfig:
@@ -51,8 +55,8 @@ async def _next_named(found: asyncio.Queue[str], instance: str) -> str:
 
 
 async def test_a_browser_finds_the_simulator_with_its_port():
-    async with Simulator(_config("Bistro Gateway")) as sim, _browser() as (zc, found):
-        name = await _next_named(found, "Bistro Gateway")
+    async with Simulator(_config(BISTRO)) as sim, _browser() as (zc, found):
+        name = await _next_named(found, BISTRO)
         info = await _resolve(zc, name)
     assert info.port == sim.port
     assert info.parsed_addresses(IPVersion.V4Only) == ["127.0.0.1"]
@@ -60,10 +64,10 @@ async def test_a_browser_finds_the_simulator_with_its_port():
 
 
 async def test_a_moved_gateway_is_announced_at_its_new_address():
-    async with Simulator(_config("Moving Gateway")) as sim, _browser() as (zc, found):
-        name = await _next_named(found, "Moving Gateway")
+    async with Simulator(_config(MOVING)) as sim, _browser() as (zc, found):
+        name = await _next_named(found, MOVING)
         await sim.move("127.0.0.2", 0)
-        assert await _next_named(found, "Moving Gateway") == name  # announced as an update
+        assert await _next_named(found, MOVING) == name  # announced as an update
         moved = await _resolve(zc, name)
         assert moved.port == sim.port
         assert "127.0.0.2" in moved.parsed_addresses(IPVersion.V4Only)

@@ -2,14 +2,14 @@
 
 import json
 
-from tests.ttgateway.simulator.conftest import (
+from tests.ttgateway.simulator.contract import (
     NOON,
     ORDER_SUMMARY_KEYS,
     Gateway,
-    eventually,
     running,
 )
 from ttgateway.simulator import SimulatorConfig
+from ttgateway.waiting import eventually
 
 
 def _config(state_file=None) -> SimulatorConfig:
@@ -27,7 +27,7 @@ async def test_a_restarted_simulator_remembers_tokens_orders_and_history(tmp_pat
     assert state_file.exists()
 
     async with running(_config(state_file)) as (_sim, fresh):
-        again = Gateway(fresh.http, auth)  # the token issued before the restart
+        again = Gateway(fresh.http, auth, fresh.controls)  # the token issued before the restart
         assert (await again.call("GET", f"/activeorders/{active['uuid']}")).status == 200
         assert (await again.orders()).body == history
         assert (await again.call("GET", f"/orders/{finished}")).status == 200
@@ -48,9 +48,9 @@ async def test_the_state_file_is_versioned_json(tmp_path):
 async def test_the_clock_offset_survives_a_restart(tmp_path):
     state_file = tmp_path / "gateway.json"
     async with running(_config(state_file)) as (_sim, gateway):
-        await gateway.sim("clock", {"set": "2031-01-01T00:00:00"})
+        await gateway.controls.move_clock(to="2031-01-01T00:00:00")
     async with running(_config(state_file)) as (_sim, gateway):
-        now = (await gateway.state())["now"]
+        now = (await gateway.state()).now
     assert now.startswith("2031-01-01T00:0")
 
 
@@ -82,11 +82,11 @@ async def test_a_missing_state_file_starts_an_empty_gateway(tmp_path):
 
 async def test_seeded_history_fills_the_order_list_with_summaries(gateway):
     await gateway.freeze()
-    answer = await gateway.sim("history", {"days": 3, "orders_per_day": 20, "seed": 11})
-    assert answer["added"] > 0
-    assert answer["history_count"] == answer["added"]
+    answer = await gateway.controls.seed_history(days=3, orders_per_day=20, seed=11)
+    assert answer.added > 0
+    assert answer.history_count == answer.added
     reply = await gateway.orders(limit="100")
-    assert reply.body["count"] == str(answer["added"])
+    assert reply.body["count"] == str(answer.added)
     for item in reply.body["items"]:
         assert set(item) == ORDER_SUMMARY_KEYS
         assert item["orderStarted"] <= item["orderCleared"]
@@ -98,23 +98,33 @@ async def test_seeded_history_is_the_same_for_the_same_seed():
     for _ in range(2):
         async with running(_config()) as (_sim, gateway):
             await gateway.freeze()
-            await gateway.sim("history", {"days": 2, "orders_per_day": 15, "seed": 5})
+            await gateway.controls.seed_history(days=2, orders_per_day=15, seed=5)
             seen.append((await gateway.orders(limit="100")).body)
     assert seen[0] == seen[1]
 
 
 async def test_seeded_history_stays_within_the_two_weeks_a_gateway_keeps(gateway):
     await gateway.freeze()
-    answer = await gateway.sim("history", {"days": 13, "orders_per_day": 5, "seed": 2})
+    answer = await gateway.controls.seed_history(days=13, orders_per_day=5, seed=2)
     oldest = (await gateway.orders(limit="1")).body["items"][0]["orderCleared"]
     assert oldest >= "2026-02-16T12:00:00+00:00"
-    assert (await gateway.sim("clock", {"advance": 0}))["purged"] == 0
-    assert (await gateway.orders()).body["count"] == str(answer["added"])
+    assert (await gateway.controls.advance_clock(0)).purged == 0
+    assert (await gateway.orders()).body["count"] == str(answer.added)
 
 
 async def test_seeded_history_feeds_todays_statistics(gateway):
     await gateway.freeze("2026-03-02T23:00:00")
-    await gateway.sim("history", {"days": 0, "orders_per_day": 30, "seed": 9})
+    await gateway.controls.seed_history(days=0, orders_per_day=30, seed=9)
     stats = await gateway.statistics()
     assert stats["ordersToday"] > 0
     assert stats["averageSeconds"] > 0
+
+
+async def test_a_restarted_simulator_keeps_its_serial_and_another_one_has_its_own(tmp_path):
+    state_file = tmp_path / "gateway.json"
+    async with running(_config(state_file)) as (_sim, gateway):
+        serial = (await gateway.call("GET", "", headers={})).body["serial"]
+    async with running(_config(state_file)) as (_sim, again):
+        assert (await again.call("GET", "", headers={})).body["serial"] == serial
+    async with running(_config(tmp_path / "other.json")) as (_sim, other):
+        assert (await other.call("GET", "", headers={})).body["serial"] != serial

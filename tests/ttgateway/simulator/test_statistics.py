@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.ttgateway.simulator.conftest import STATISTICS_KEYS, Gateway, running
+from tests.ttgateway.simulator.contract import STATISTICS_KEYS, Gateway, running
 from ttgateway.simulator import SimulatorConfig
 
 

@@ -4,7 +4,7 @@ import asyncio
 
 import aiohttp
 
-from tests.ttgateway.simulator.conftest import (
+from tests.ttgateway.simulator.contract import (
     ACTIVEORDER_KEYS,
     Gateway,
     closes,
@@ -217,8 +217,10 @@ async def test_a_change_made_while_connecting_is_in_the_snapshot_or_an_event(
     assert names == ["66"]
 
 
-async def test_deleting_a_token_closes_its_sockets_and_only_its(simulator, gateway, http, auth):
-    other = (await press_and_generate(http, "other")).body["token"]["token"]
+async def test_deleting_a_token_closes_its_sockets_and_only_its(
+    simulator, gateway, http, auth, controls
+):
+    other = (await press_and_generate(controls, http, "other")).body["token"]["token"]
     other_auth = {"Authorization": f"Bearer {other}"}
     async with (
         websocket(simulator, headers=auth) as doomed,
@@ -226,10 +228,10 @@ async def test_deleting_a_token_closes_its_sockets_and_only_its(simulator, gatew
     ):
         await receive(doomed)
         await receive(kept)
-        await gateway.sim("tokens/tests", method="DELETE")
+        await gateway.controls.delete_tokens("tests")
         notice = await receive(doomed, within=0.5)
         assert await closes(doomed, within=0.5)
-        await Gateway(http, other_auth).create("66")
+        await Gateway(http, other_auth, controls).create("66")
         assert (await receive(kept))["type"] == "ORDER_CREATED"
     assert notice["returnCode"] == 1001
     assert notice["message"]
