@@ -13,11 +13,11 @@ Each scenario's figures go to ``results.json`` (``TTPORTAL_RELIABILITY_RESULTS``
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,21 +30,23 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 
 from gateways.models import Gateway
 from orders.models import ActiveOrder, OrderRecord
+from tests.loopback import free_port
+from tests.portal_fixtures import database_url, serving
 from ttgateway.client.sync import SyncGatewayClient
+from ttgateway.controls import SyncSimulatorControls
 from ttgateway.simulator import SimulatorConfig
 from ttgateway.simulator.threaded import ThreadedSimulator
+from ttgateway.waiting import wait_until
 
 RESULTS = Path(
     os.environ.get(
         "TTPORTAL_RELIABILITY_RESULTS", str(settings.BASE_DIR / "var/reliability/results.json")
     )
 )
-POLL = 0.1
 
 
 def soak_seconds() -> float:
@@ -96,21 +98,6 @@ def record(result: Result) -> None:
 # --- processes --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def database_url() -> str:
-    """The test database, as a child process must reach it."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user = db["USER"] or "postgres"
-    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 class Portal:
     """``manage.py serve`` as a child process that can be killed and started again."""
 
@@ -156,17 +143,14 @@ class Portal:
             stderr=subprocess.STDOUT,
         )
         if serving:
-            wait_until(lambda: self._answers(), 30, f"the {self.name} starts")
+            wait_until(self._serving, what=f"the {self.name} to start", within=30)
 
-    def _answers(self) -> bool:
+    def _serving(self) -> bool:
         assert self.process is not None
-        if self.process.poll() is not None:
-            raise RuntimeError(f"the portal exited with {self.process.returncode}: {self.logs()}")
         try:
-            with urllib.request.urlopen(f"{self.url}/healthz", timeout=1):  # noqa: S310
-                return True
-        except OSError:
-            return False
+            return serving(f"{self.url}/healthz", self.process)
+        except RuntimeError as exited:
+            raise RuntimeError(f"{exited}: {self.logs()}") from None
 
     def kill(self) -> None:
         """SIGKILL: the relay, the worker and whatever task it ran die mid-step."""
@@ -222,20 +206,11 @@ class Simulator:
     def port(self) -> int:
         return self.running.port if self.running is not None else self._port
 
-    def control(self, path: str, body: dict[str, Any] | None = None, method: str = "POST") -> Any:
-        """The simulator's hardware and fault controls (``/_sim/...``)."""
-        request = urllib.request.Request(  # noqa: S310 - a loopback URL we built
-            f"{self.url}/_sim/{path}",
-            data=json.dumps(body or {}).encode(),
-            method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return json.loads(response.read())
-
-    def state(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.url}/_sim/state", timeout=10) as response:  # noqa: S310
-            return dict(json.loads(response.read()))
+    @property
+    def controls(self) -> SyncSimulatorControls:
+        """Its hardware and fault controls (``/_sim/``), wherever it is now."""
+        assert self.running is not None, "the simulator is stopped"
+        return self.running.controls
 
 
 # --- the truth and the portal's view of it ----------------------------------------------------
@@ -245,7 +220,8 @@ Board = dict[str, tuple[str, str]]
 
 def truth(sim: Simulator) -> Board:
     """What the gateway holds: order name -> (state, table)."""
-    return {o["name"]: (o["state"], o.get("locationName") or "") for o in sim.state()["active"]}
+    active = sim.controls.state().active
+    return {o["name"]: (o["state"], o.get("locationName") or "") for o in active}
 
 
 def board(gateway: Gateway) -> Board:
@@ -272,13 +248,59 @@ def history_differences(expected: list[str], kept: list[str]) -> tuple[int, int]
     return len(set(expected) - set(kept)), len(kept) - len(set(kept))
 
 
-def wait_until(check: Callable[[], object], seconds: float, what: str) -> float:
-    """Seconds until ``check`` holds; fails naming ``what`` when it never does."""
+def timed(check: Callable[[], object], *, what: str, within: float) -> float:
+    """Seconds until ``check`` holds (the figure the results table shows); fails naming
+    ``what`` when it never does."""
     started = time.monotonic()
-    while not check():
-        assert time.monotonic() - started < seconds, f"{what} within {seconds:g} s"
-        time.sleep(POLL)
+    wait_until(check, what=what, within=within)
     return time.monotonic() - started
+
+
+_names = itertools.count(101)
+
+
+def next_name() -> str:
+    """An order name no scenario of this run has used yet."""
+    return str(next(_names))
+
+
+def rush(sim: Simulator, count: int, first_table: int = 10) -> list[str]:
+    """Orders coming and going as in a rush: started, some seated, some already cleared."""
+    names = [next_name() for _ in range(count)]
+    for n, name in enumerate(names):
+        sim.controls.start_tracker(name)
+        if n % 2:
+            sim.controls.locate_tracker(name, table=first_table + n)
+        if n % 3 == 2:
+            sim.controls.clear_tracker(name)
+    return names
+
+
+def history_settles(
+    sim: Simulator,
+    token: str,
+    kept: Callable[[], list[str]],
+    result: Result,
+    *,
+    within: float,
+    portal: Portal,
+) -> float:
+    """Seconds until the portal's copy (``kept``) holds every record the gateway keeps; the
+    copy never holds one twice."""
+
+    def complete() -> bool:
+        lost, doubled = history_differences(gateway_history(sim, token), kept())
+        result.records_lost, result.records_doubled = lost, doubled
+        return lost == 0
+
+    try:
+        return timed(complete, what="the history copy completes", within=within)
+    except AssertionError:
+        raise AssertionError(
+            f"{result.records_lost} records lost, {result.records_doubled} doubled\n{portal.logs()}"
+        ) from None
+    finally:
+        assert result.records_doubled == 0
 
 
 @dataclass
@@ -317,9 +339,10 @@ class Manager:
 
 
 def converge(
-    sim: Simulator, gateway: Gateway, manager: Manager, seconds: float, what: str
+    sim: Simulator, board: Callable[[], Board], manager: Manager, seconds: float, what: str
 ) -> float:
-    """Seconds until the board equals the gateway, the manager looking every second."""
+    """Seconds until the board (as ``board`` reads it) equals the gateway, the manager looking
+    every second."""
     last_look = 0.0
 
     def same() -> bool:
@@ -327,13 +350,13 @@ def converge(
         if time.monotonic() - last_look > 1:
             last_look = time.monotonic()
             manager.look()
-        return board(gateway) == truth(sim)
+        return board() == truth(sim)
 
     try:
-        return wait_until(same, seconds, f"{what}: the board converges")
+        return timed(same, what=f"{what}: the board converges", within=seconds)
     except AssertionError:
         raise AssertionError(
-            f"{what}: board {board(gateway)} != gateway {truth(sim)}\n{manager.portal.logs()}"
+            f"{what}: board {board()} != gateway {truth(sim)}\n{manager.portal.logs()}"
         ) from None
 
 
@@ -346,7 +369,7 @@ def paired_gateway(sim: Simulator, site: Any, found: Gateway | None = None) -> t
     gateway = found or GatewayFactory.create(
         site=site, name="Kitchen", host="127.0.0.1", port=sim.port
     )
-    sim.control("button")
+    sim.controls.press_button()
     attempt = services.run_pairing(services.start_pairing(gateway, None).pk)
     assert attempt.outcome == attempt.Outcome.PAIRED, attempt.message
     gateway.refresh_from_db()

@@ -12,7 +12,6 @@ them. ``TTPORTAL_SOAK_MINUTES`` makes the repeating scenarios run for that long 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,13 +30,13 @@ from tests.resilience.harness import (
     Portal,
     Result,
     Simulator,
-    converge,
+    board,
     gateway_history,
-    history_differences,
+    next_name,
     portal_history,
     record,
-    wait_until,
 )
+from ttgateway.waiting import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
@@ -45,7 +44,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 # measured by each scenario (the measured time is what the results table shows).
 CONVERGE = 15.0
 HISTORY = 30.0
-_names = itertools.count(101)
 
 
 @dataclass
@@ -59,30 +57,22 @@ class Rig:
     manager: Manager
 
     def rush(self, count: int = 6) -> list[str]:
-        """Orders coming and going as in a rush: started, some seated, some already cleared."""
-        names = [str(next(_names)) for _ in range(count)]
-        for n, name in enumerate(names):
-            self.sim.control(f"trackers/{name}/start")
-            if n % 2:
-                self.sim.control(f"trackers/{name}/locate", {"table": str(10 + n)})
-            if n % 3 == 2:
-                self.sim.control(f"trackers/{name}/clear")
-        return names
+        return harness.rush(self.sim, count)
+
+    def converge(self, what: str) -> float:
+        """Seconds until the board equals the gateway again."""
+        return harness.converge(self.sim, lambda: board(self.gateway), self.manager, CONVERGE, what)
 
     def history_settles(self, result: Result, within: float = HISTORY) -> float:
         """Seconds until the portal's history holds every record the gateway keeps."""
-
-        def complete() -> bool:
-            lost, doubled = history_differences(
-                gateway_history(self.sim, self.token), portal_history(self.gateway)
-            )
-            result.records_lost, result.records_doubled = lost, doubled
-            return lost == 0
-
-        try:
-            return wait_until(complete, within, "the history copy completes")
-        finally:
-            assert result.records_doubled == 0
+        return harness.history_settles(
+            self.sim,
+            self.token,
+            lambda: portal_history(self.gateway),
+            result,
+            within=within,
+            portal=self.portal,
+        )
 
     def status_changes(self) -> list[str]:
         return list(
@@ -107,8 +97,8 @@ def rigged(announce_as: str | None = None) -> Iterator[Rig]:
                 portal.start()
                 wait_until(
                     lambda: Gateway.objects.filter(site=site, name=announce_as).exists(),
-                    CONVERGE,
-                    "the portal discovers the gateway",
+                    what="the portal discovers the gateway",
+                    within=CONVERGE,
                 )
                 found = Gateway.objects.get(site=site, name=announce_as)
             gateway, token = harness.paired_gateway(sim, site, found)
@@ -121,7 +111,7 @@ def rigged(announce_as: str | None = None) -> Iterator[Rig]:
                 portal.start()
             rig = Rig(sim, portal, site, alice, gateway, token, manager)
             rig.rush(2)
-            converge(sim, gateway, manager, CONVERGE, "at start")
+            rig.converge("at start")
             yield rig
         finally:
             portal.stop()
@@ -150,12 +140,12 @@ def test_a_gateway_restarted_mid_rush_converges_with_nothing_lost(rig: Rig) -> N
         rig.sim.stop()
         wait_until(
             lambda: Gateway.objects.get(pk=rig.gateway.pk).status == Gateway.Status.OFFLINE,
-            CONVERGE,
-            "the portal shows the gateway offline",
+            what="the portal shows the gateway offline",
+            within=CONVERGE,
         )
         rig.sim.start()
         rig.rush(3)
-        result.converged(converge(rig.sim, rig.gateway, rig.manager, CONVERGE, "restart"))
+        result.converged(rig.converge("restart"))
         result.rounds = n + 1
     rig.history_settles(result)
 
@@ -171,10 +161,10 @@ def test_websockets_dropped_every_few_seconds_lose_nothing(rig: Rig) -> None:
     for n in harness.rounds():
         for _ in range(4):
             rig.rush(3)
-            dropped = rig.sim.control("faults", {"drop_websockets": True})["dropped_websockets"]
+            dropped = rig.sim.controls.set_faults(drop_websockets=True).dropped_websockets
             assert dropped >= 1
             rig.rush(2)
-            result.converged(converge(rig.sim, rig.gateway, rig.manager, CONVERGE, "drop"))
+            result.converged(rig.converge("drop"))
         result.rounds = n + 1
     rig.history_settles(result)
 
@@ -187,25 +177,25 @@ def test_websockets_dropped_every_few_seconds_lose_nothing(rig: Rig) -> None:
 def test_slow_and_refused_answers_perform_each_command_once(rig: Rig) -> None:
     result = Result("slow and refused answers", "1.5 s delay on every answer; then 503s")
     as_alice = Actor.person(rig.alice, via=AuditEntry.Via.BOARD)
-    names = [str(next(_names)) for _ in range(3)]
+    names = [next_name() for _ in range(3)]
 
-    rig.sim.control("faults", {"delay_ms": 1500})
+    rig.sim.controls.set_faults(delay_ms=1500)
     outcomes = [commands.start_order(rig.gateway, as_alice, name, "TO_GO", "") for name in names]
     outcomes.append(commands.locate_order(rig.gateway, as_alice, names[0], "7"))
-    result.converged(converge(rig.sim, rig.gateway, rig.manager, CONVERGE, "slow"))
-    rig.sim.control("faults", {"clear": True})
+    result.converged(rig.converge("slow"))
+    rig.sim.controls.clear_faults()
     assert all(o.ok for o in outcomes), [o.message for o in outcomes]
 
-    rig.sim.control("faults", {"refuse": True})
-    refused_name = str(next(_names))
+    rig.sim.controls.set_faults(refuse=True)
+    refused_name = next_name()
     refused = commands.start_order(rig.gateway, as_alice, refused_name, "TO_GO", "")
-    rig.sim.control("faults", {"clear": True})
+    rig.sim.controls.clear_faults()
     assert not refused.ok
     result.bad_inputs = 1
-    result.converged(converge(rig.sim, rig.gateway, rig.manager, CONVERGE, "refused"))
+    result.converged(rig.converge("refused"))
 
     for name in names:
-        performed = len([o for o in rig.sim.state()["active"] if o["name"] == name])
+        performed = rig.sim.controls.state().active_names.count(name)
         audited = AuditEntry.objects.filter(
             gateway=rig.gateway, action="start", order_name=name, result=AuditEntry.Result.OK
         ).count()
@@ -224,21 +214,21 @@ def test_the_relay_and_the_worker_killed_mid_pull_resume_with_nothing_lost_or_do
     rig: Rig,
 ) -> None:
     result = Result("relay and worker killed mid-pull", "portal SIGKILLed during a history pull")
-    seeded = rig.sim.control("history", {"days": 5, "orders_per_day": 60, "seed": 3})["added"]
-    rig.sim.control("faults", {"delay_ms": 400})  # a pull of this history takes seconds
+    seeded = rig.sim.controls.seed_history(days=5, orders_per_day=60, seed=3).added
+    rig.sim.controls.set_faults(delay_ms=400)  # a pull of this history takes seconds
 
     wait_until(
         lambda: OrderRecord.objects.filter(gateway=rig.gateway).count() > 50,
-        HISTORY,
-        "the pull begins",
+        what="the pull begins",
+        within=HISTORY,
     )
     copied = OrderRecord.objects.filter(gateway=rig.gateway).count()
     assert copied < seeded, "the pull finished before it could be killed"
     rig.portal.kill()
     rig.portal.start()
-    rig.sim.control("faults", {"clear": True})
+    rig.sim.controls.clear_faults()
     result.converged(rig.history_settles(result, within=60))
-    result.converged(converge(rig.sim, rig.gateway, rig.manager, CONVERGE, "after the kill"))
+    result.converged(rig.converge("after the kill"))
 
     page = next(t for t in rig.manager.look() if "history" in t.lower())
     result.manager_saw = f"history page answering; {copied} of {seeded} copied at the kill"
@@ -249,15 +239,15 @@ def test_the_relay_and_the_worker_killed_mid_pull_resume_with_nothing_lost_or_do
 
 def test_the_clock_crossing_midnight_splits_nothing(rig: Rig) -> None:
     result = Result("clock crossing midnight", "gateway clock set to 23:59:50, runs past 00:00")
-    today = rig.sim.state()["now"][:10]
-    rig.sim.control("clock", {"set": f"{today}T23:59:50"})
+    today = rig.sim.controls.state().now[:10]
+    rig.sim.controls.move_clock(to=f"{today}T23:59:50")
     before = rig.rush(4)
-    rig.sim.control("clock", {"advance": 20})
+    rig.sim.controls.move_clock(advance=20)
     for name in before:
         if harness.truth(rig.sim).get(name):
-            rig.sim.control(f"trackers/{name}/clear")
+            rig.sim.controls.clear_tracker(name)
     rig.rush(3)
-    result.converged(converge(rig.sim, rig.gateway, rig.manager, CONVERGE, "midnight"))
+    result.converged(rig.converge("midnight"))
     rig.history_settles(result)
 
     records = OrderRecord.objects.filter(gateway=rig.gateway, name__in=before)
@@ -271,14 +261,14 @@ def test_the_clock_crossing_midnight_splits_nothing(rig: Rig) -> None:
 
 def test_the_two_week_purge_loses_nothing_the_portal_had_copied(rig: Rig) -> None:
     result = Result("two-week purge", "gateway clock advanced 2 days: its oldest days purged")
-    rig.sim.control("history", {"days": 13, "orders_per_day": 20, "seed": 5})
+    rig.sim.controls.seed_history(days=13, orders_per_day=20, seed=5)
     rig.history_settles(result)
     before = set(gateway_history(rig.sim, rig.token))
 
-    purged = rig.sim.control("clock", {"advance": 2 * 86400})["purged"]
+    purged = rig.sim.controls.move_clock(advance=2 * 86400).purged
     assert purged > 0, "nothing was old enough to purge"
     rig.rush(2)
-    result.converged(converge(rig.sim, rig.gateway, rig.manager, CONVERGE, "after the purge"))
+    result.converged(rig.converge("after the purge"))
     rig.history_settles(result)
 
     kept = portal_history(rig.gateway)
@@ -295,9 +285,9 @@ def test_a_gateway_moved_by_dhcp_is_followed_without_pairing_again(transactional
         for n in harness.rounds():
             rig.rush(3)
             host = f"127.0.0.{2 + n % 200}"
-            rig.sim.control("address", {"host": host, "port": 0})
+            rig.sim.controls.move_address(host, port=0)
             rig.rush(2)
-            result.converged(converge(rig.sim, rig.gateway, rig.manager, CONVERGE, "moved"))
+            result.converged(rig.converge("moved"))
             rig.gateway.refresh_from_db()
             assert (rig.gateway.host, rig.gateway.port) == (host, rig.sim.port)
             result.rounds = n + 1

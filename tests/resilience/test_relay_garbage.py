@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import itertools
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from aiohttp import WSMsgType, web
-from asgiref.sync import sync_to_async
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +30,10 @@ from orders.feed import MirrorFeed
 from orders.models import ActiveOrder
 from tests.factories import GatewayFactory
 from tests.fuzzing import VALID_ORDER, garbage_frames
+from tests.loopback import free_port
+from tests.portal_fixtures import eventually_in_db
 from tests.resilience.harness import Result, record
+from ttgateway.waiting import eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -125,35 +126,13 @@ async def relaying() -> AsyncIterator[Relay]:
 @pytest.fixture
 def fake_gateway(transactional_db: None) -> Gateway:
     """A paired gateway row pointing at a free loopback port, where each example serves."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    gateway = GatewayFactory.create(port=port, status=Gateway.Status.ONLINE)
+    gateway = GatewayFactory.create(port=free_port(), status=Gateway.Status.ONLINE)
     AccessToken.issue(gateway, "portal", TOKEN)
     return gateway
 
 
 def valid_order() -> dict[str, Any]:
     return {**VALID_ORDER, "name": str(next(_names)), "uuid": str(uuid.uuid4())}
-
-
-async def within(check: Callable[[], Awaitable[bool] | bool]) -> bool:
-    """Whether ``check`` comes true within WITHIN seconds (polled: it is another task's work)."""
-    deadline = asyncio.get_running_loop().time() + WITHIN
-    while True:
-        result = check()
-        if await result if inspect.isawaitable(result) else result:
-            return True
-        if asyncio.get_running_loop().time() > deadline:
-            return False
-        await asyncio.sleep(0.02)
-
-
-async def mirrored(gateway: Gateway, order_uuid: str) -> bool:
-    exists = sync_to_async(ActiveOrder.objects.filter(gateway=gateway, uuid=order_uuid).exists)
-    return await within(exists)
 
 
 # What every test here fed the relay, for the results table (see harness.record).
@@ -165,13 +144,19 @@ async def feed(gateway: Gateway, frames: list[str | bytes], seq: int | None = No
     fake = FakeGateway()
     async with serving(fake, gateway.port), relaying() as relay:
         # Only once the first snapshot is in: the valid order must come after the garbage.
-        assert await within(lambda: gateway.pk in relay.connected), "the relay never connected"
+        await eventually(
+            lambda: gateway.pk in relay.connected, what="the relay to connect", within=WITHIN
+        )
         started = time.monotonic()
         for frame in frames:
             fake.outbox.put_nowait(frame)
         order = valid_order()
         fake.send_order(order, seq)
-        assert await mirrored(gateway, order["uuid"]), f"not mirrored after {frames!r:.300}"
+        await eventually_in_db(
+            ActiveOrder.objects.filter(gateway=gateway, uuid=order["uuid"]).exists,
+            what=f"the valid order mirrored after {frames!r:.300}",
+            within=WITHIN,
+        )
         assert gateway.pk in relay.followed, "the relay stopped following the gateway"
     TALLY.converged(time.monotonic() - started)
     TALLY.bad_inputs += len(frames)

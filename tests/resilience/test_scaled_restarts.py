@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,20 +26,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.loopback import free_port
 from tests.resilience import harness
-from tests.resilience.harness import (
-    Board,
-    Manager,
-    Portal,
-    Result,
-    Simulator,
-    free_port,
-    gateway_history,
-    history_differences,
-    record,
-    truth,
-    wait_until,
-)
+from tests.resilience.harness import Board, Manager, Portal, Result, Simulator, record
+from ttgateway.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -76,7 +65,7 @@ class PrivateRedis:
         argv += ["--appendonly", "no", "--dir", str(self.workdir)]
         log = (self.workdir / "redis.log").open("ab")
         self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-        wait_until(self._answers, 10, "private Redis starts")
+        wait_until(self._answers, what="private Redis starts", within=10)
 
     def _answers(self) -> bool:
         import redis
@@ -189,49 +178,15 @@ class Scaled:
         return [str(row[0]) for row in rows]
 
     def converge(self, what: str) -> float:
-        last_look = 0.0
-
-        def same() -> bool:
-            nonlocal last_look
-            if time.monotonic() - last_look > 1:
-                last_look = time.monotonic()
-                self.manager.look()
-            return self.board() == truth(self.sim)
-
-        try:
-            return wait_until(same, CONVERGE, f"{what}: the board converges")
-        except AssertionError:
-            raise AssertionError(
-                f"{what}: board {self.board()} != {truth(self.sim)}\n{self.portal.logs()}"
-            ) from None
+        return harness.converge(self.sim, self.board, self.manager, CONVERGE, what)
 
     def history_settles(self, result: Result) -> float:
-        def complete() -> bool:
-            lost, doubled = history_differences(
-                gateway_history(self.sim, self.token), self.history()
-            )
-            result.records_lost, result.records_doubled = lost, doubled
-            return lost == 0
-
-        try:
-            return wait_until(complete, CONVERGE, "the history copy completes")
-        except AssertionError:
-            raise AssertionError(
-                f"{result.records_lost} records lost, {result.records_doubled} doubled\n"
-                f"{self.portal.logs()}"
-            ) from None
+        return harness.history_settles(
+            self.sim, self.token, self.history, result, within=CONVERGE, portal=self.portal
+        )
 
     def rush(self, count: int) -> None:
-        for n in range(count):
-            name = str(next(_names))
-            self.sim.control(f"trackers/{name}/start")
-            if n % 2:
-                self.sim.control(f"trackers/{name}/locate", {"table": str(20 + n)})
-            if n % 3 == 2:
-                self.sim.control(f"trackers/{name}/clear")
-
-
-_names = iter(range(501, 10_000))
+        harness.rush(self.sim, count, first_table=20)
 
 
 @pytest.fixture(scope="module")
@@ -271,7 +226,7 @@ def scaled() -> Iterator[Scaled]:
                 capture_output=True,
                 timeout=180,
             )
-            sim.control("button")
+            sim.controls.press_button()
             made = subprocess.run(  # noqa: S603
                 [*manage, "shell", "-c", SETUP.format(port=sim.port)],
                 cwd=settings.BASE_DIR,

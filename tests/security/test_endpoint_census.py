@@ -18,7 +18,6 @@ person's site), so the same roles are checked the same way.
 from __future__ import annotations
 
 import enum
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +35,7 @@ from gateways.models import ApiKey, Gateway, Membership, Site
 from orders.event_models import WebhookEndpoint
 from orders.models import ActiveOrder
 from tests.factories import GatewayFactory, MembershipFactory, SiteFactory, UserFactory
+from tests.loopback import free_port
 from tests.orders.factories import ActiveOrderFactory, OrderRecordFactory
 from ttportal.routing import api_websocket_urlpatterns, websocket_urlpatterns
 
@@ -412,15 +412,9 @@ def test_every_permission_entry_names_an_endpoint_that_exists() -> None:
 # --- the checks -----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    # The gateways point at a closed port: no check here may reach any gateway.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def world(db: None, settings: Any) -> World:
+    # The gateways point at closed ports (free_port): no check here may reach any gateway.
     # Three people per check: the default hasher's deliberate slowness is all the setup time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     site = SiteFactory.create(name="Riverside")
@@ -432,8 +426,8 @@ def world(db: None, settings: Any) -> World:
     charlie = MembershipFactory.create(
         user=UserFactory.create(username="charlie"), site=other_site
     ).user
-    gateway = GatewayFactory.create(site=site, name="Kitchen", port=_free_port())
-    other_gateway = GatewayFactory.create(site=other_site, name="Bar", port=_free_port())
+    gateway = GatewayFactory.create(site=site, name="Kitchen", port=free_port())
+    other_gateway = GatewayFactory.create(site=other_site, name="Bar", port=free_port())
     order = ActiveOrderFactory.create(gateway=gateway, name="41")
     record = OrderRecordFactory.create(gateway=gateway, name="42")
     keys = {
