@@ -88,6 +88,7 @@ def api_key(client: Client, person: User | None, world: World) -> dict[str, str]
 OK = 200
 SIGN_IN = 302  # login_required sends anonymous people to the sign-in page
 REDIRECT = 302
+MOVED = 301  # a permanent redirect
 INVALID = 400
 FORBIDDEN = 403  # may see, may not change (or: CSRF check failed)
 NOT_FOUND = 404  # may not even see
@@ -177,6 +178,11 @@ def _public(url: str) -> Endpoint:
 HTTP: dict[str, Endpoint] = {
     "home": _public("/"),
     "health": _public("/healthz"),
+    # The browser's icon: for anyone, a permanent redirect to the static file.
+    "favicon.ico": Endpoint(
+        url=lambda world: "/favicon.ico",
+        expect={role: MOVED for role in (Role.ANONYMOUS, Role.VIEWER, Role.OTHER_MANAGER)},
+    ),
     # Without TTPORTAL_METRICS_TOKEN, for superusers only: it names every site and gateway.
     "metrics": Endpoint(
         url=lambda world: "/metrics",
