@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from gateways.crypto import SealBroken
@@ -38,10 +37,12 @@ from ttgateway.client import (
     GatewayError,
     GatewayInfo,
     GatewayUnreachable,
+    MalformedResponse,
     OrderEvent,
     Snapshot,
     TokenRejected,
 )
+from ttportal.dbthread import in_db_thread
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,10 @@ class RelaySettings:
     backoff_cap: float = 30.0
 
 
+# Every database call here goes through ``in_db_thread``, so a connection the server closed
+# (a PostgreSQL restart) is replaced instead of failing the long-lived relay forever.
+
+
 def _load_targets(claim: Callable[[list[int]], set[int]] | None) -> dict[int, Target]:
     targets: dict[int, Target] = {}
     paired = list(Gateway.objects.paired().prefetch_related("tokens"))
@@ -118,14 +123,14 @@ def _load_targets(claim: Callable[[list[int]], set[int]] | None) -> dict[int, Ta
     return targets
 
 
-@sync_to_async
+@in_db_thread
 def _refused(gateway_id: int, reason: str) -> None:
     gateway = Gateway.objects.filter(pk=gateway_id).first()
     if gateway is not None:
         mark_needs_pairing(gateway, f"relay: {reason}")
 
 
-@sync_to_async
+@in_db_thread
 def _connected(gateway_id: int, up: bool, error: str = "") -> None:
     """The socket says more than the health check: record it as liveness at once."""
     gateway = Gateway.objects.filter(pk=gateway_id).first()
@@ -171,12 +176,12 @@ class Relay:
         finally:
             await self.stop_all()
             if self.leases is not None:
-                await sync_to_async(self.leases.release_all)()
+                await in_db_thread(self.leases.release_all)()
 
     async def refresh(self) -> None:
         """Start, restart or stop gateway tasks to match the database (and the leases)."""
         claim = self.leases.hold if self.leases is not None else None
-        targets = await sync_to_async(_load_targets)(claim)
+        targets = await in_db_thread(_load_targets)(claim)
         for gateway_id, (target, task) in list(self.followed.items()):
             if targets.get(gateway_id) != target or task.done():
                 await self._stop(gateway_id)
@@ -207,6 +212,10 @@ class Relay:
                 log.warning("gateway %s refused the relay's token: %s", target.gateway_id, exc)
                 await _refused(target.gateway_id, str(exc))
                 return
+            except MalformedResponse as exc:
+                # It answered, so it is not offline: reconnecting (and its snapshot) is enough.
+                log.warning("gateway %s sent a malformed message: %s", target.gateway_id, exc)
+                await self._lost(target.gateway_id, "")
             except GatewayError as exc:
                 log.info("gateway %s: relay connection ended: %s", target.gateway_id, exc)
                 await self._lost(target.gateway_id, str(exc))
@@ -233,7 +242,7 @@ class Relay:
         if info is None:
             raise GatewayUnreachable(f"No gateway answers at {target.base_url}")
         if not proves(gateway, info):
-            await sync_to_async(record_conflict)(gateway, gateway.host, gateway.port, info)
+            await in_db_thread(record_conflict)(gateway, gateway.host, gateway.port, info)
             raise GatewayUnreachable(ANOTHER_DEVICE)
 
     async def _listen(self, target: Target, backoff: Backoff) -> None:
@@ -261,4 +270,4 @@ class Relay:
             return
         self._last_noted[gateway_id] = now
         lag_ms = int((now - event.order.state_changed).total_seconds() * 1000)
-        await sync_to_async(_note_heard)(gateway_id, now, lag_ms)
+        await in_db_thread(_note_heard)(gateway_id, now, lag_ms)

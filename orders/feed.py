@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from asgiref.sync import sync_to_async
-
 from gateways.models import Gateway
 from orders.services.mirror import Change, apply_order, apply_snapshot
 from ttgateway.client import OrderEvent, Snapshot
 from ttgateway.protocol import EventType
+from ttportal.dbthread import in_db_thread
 
 log = logging.getLogger(__name__)
 
@@ -22,26 +21,29 @@ CHANGES = {
 
 
 class MirrorFeed:
-    """Relay handler that keeps ``ActiveOrder`` equal to the gateways, skipping replays."""
+    """Relay handler that keeps ``ActiveOrder`` equal to the gateways, skipping replays.
+
+    A replay is an event the snapshot already holds (``seq`` not above the snapshot's). Events
+    after it are not compared with each other: one socket delivers them in order, applying one
+    twice changes nothing, and one wild ``seq`` must not silence every event after it.
+    """
 
     def __init__(self) -> None:
-        self.last_seq: dict[int, int] = {}
+        self.snapshot_seq: dict[int, int] = {}
 
     async def snapshot(self, gateway_id: int, snapshot: Snapshot) -> None:
-        kept, ghosts = await sync_to_async(_apply_snapshot)(gateway_id, snapshot)
+        kept, ghosts = await in_db_thread(_apply_snapshot)(gateway_id, snapshot)
         if snapshot.seq is not None:
-            self.last_seq[gateway_id] = snapshot.seq
+            self.snapshot_seq[gateway_id] = snapshot.seq
         else:
-            self.last_seq.pop(gateway_id, None)
+            self.snapshot_seq.pop(gateway_id, None)
         log.info("gateway %s snapshot: %s active, %s ghosts closed", gateway_id, kept, ghosts)
 
     async def event(self, gateway_id: int, event: OrderEvent) -> None:
-        last = self.last_seq.get(gateway_id)
-        if event.seq is not None:
-            if last is not None and event.seq <= last:
-                return  # already in the snapshot or seen before
-            self.last_seq[gateway_id] = event.seq
-        await sync_to_async(_apply_event)(gateway_id, event)
+        last = self.snapshot_seq.get(gateway_id)
+        if event.seq is not None and last is not None and event.seq <= last:
+            return  # already in the snapshot
+        await in_db_thread(_apply_event)(gateway_id, event)
 
 
 def _apply_snapshot(gateway_id: int, snapshot: Snapshot) -> tuple[int, int]:

@@ -15,7 +15,6 @@ import logging
 import re
 from enum import StrEnum
 
-from asgiref.sync import sync_to_async
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -28,6 +27,7 @@ from gateways.services.identity import has_identity
 from gateways.services.status import announce
 from ttgateway.bridge import run_blocking
 from ttgateway.client import GatewayClient, GatewayError, GatewayInfo
+from ttportal.dbthread import in_db_thread
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +233,6 @@ async def watch_lan(stop: asyncio.Event) -> None:
 
     async def on_found(found: FoundGateway) -> None:
         # Not on the shared sync thread: proving a device may wait on the network for seconds.
-        await sync_to_async(record_for_local_sites, thread_sensitive=False)(found)
+        await in_db_thread(record_for_local_sites, thread_sensitive=False)(found)
 
     await browsing.watch(on_found, stop)

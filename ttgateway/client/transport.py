@@ -72,7 +72,8 @@ def decode(raw: bytes | str, where: str, status: int | None) -> dict[str, Any]:
     """A gateway JSON object from a body or a WebSocket message; MalformedResponse otherwise."""
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: a few kilobytes of "[[[[..." exhaust the parser's stack.
         size = len(raw)
         raise MalformedResponse(
             f"The gateway's answer is not JSON ({where}, {size} bytes)", status=status

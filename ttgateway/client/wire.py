@@ -189,12 +189,13 @@ def parse_time(value: object) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.strip())
-    except ValueError:
+        # The gateway's clock is UTC: active orders come without an offset, history with +00:00.
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        # OverflowError: an offset that takes the first or last day of the calendar past it.
         return None
-    # The gateway's clock is UTC: active orders come without an offset, history with +00:00.
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def _number(value: object) -> float | None:
