@@ -171,6 +171,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "ttportal.throttle.locked_out"
 AXES_CLIENT_IP_CALLABLE = "ttportal.throttle.client_address"
+AXES_USERNAME_CALLABLE = "ttportal.throttle.username"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -33,3 +34,18 @@ def locked_out(
     minutes = round(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
     context = {"minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT}
     return render(request, "registration/locked_out.html", context, status=LOCKED_OUT)
+
+
+def username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
+    """The user name a sign-in tried, as axes keeps it for its lockouts.
+
+    Bounded to the longest name a person can have (the user model's own length) and without NUL
+    characters: a typed 10,000-character "name" is nobody's, and PostgreSQL refuses both a value
+    over axes' column length and a NUL, which would turn a wrong password into a 500.
+    """
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
+    raw = (credentials or {}).get(field) if credentials else request.POST.get(field)
+    if raw is None:
+        return None
+    longest = get_user_model()._meta.get_field("username").max_length or 150
+    return str(raw).replace("\x00", "")[:longest]

@@ -91,6 +91,8 @@ def test_up_shows_the_address_and_the_password_together_and_says_when_it_stopped
         return 0
 
     monkeypatch.setattr(Supervisor, "run", run)
+    # In the scaled pass this process runs on keys it generated; up would rightly refuse.
+    monkeypatch.setattr(settings, "TTPORTAL_SINGLE_BOX", True)
 
     terminal = Terminal()
     with pytest.raises(SystemExit) as ended:
@@ -124,6 +126,8 @@ def test_serve_starts_without_the_missing_static_directory_warning(monkeypatch, 
 
     monkeypatch.setattr(settings, "STATIC_ROOT", tmp_path / "static")
     monkeypatch.setattr("ttportal.management.commands.serve.serve", lambda *a, **k: None)
+    # In the scaled pass this process runs on keys it generated; serve would rightly refuse.
+    monkeypatch.setattr(settings, "TTPORTAL_SINGLE_BOX", True)
     call_command("serve")
 
     with warnings.catch_warnings():

@@ -108,3 +108,15 @@ def test_without_a_proxy_a_forwarded_address_is_ignored(rf, settings):
     request = rf.post("/login/", REMOTE_ADDR="10.0.0.7", HTTP_X_FORWARDED_FOR="1.2.3.4")
 
     assert client_address(request) == "10.0.0.7"
+
+
+@pytest.mark.parametrize("page", LOGIN_PAGES)
+def test_a_huge_user_name_is_refused_and_counted_not_a_server_error(client, page):
+    # Django's sign-in form lets a name of any length reach authentication; axes' column holds
+    # 255 characters, and PostgreSQL refused the rest with a 500 before names were bounded.
+    response = sign_in(client, page, "9" * 10_000, "wrong")
+
+    assert response.status_code == 200
+    assert not signed_in(client)
+    [attempt] = AccessAttempt.objects.all()
+    assert attempt.username == "9" * 150
