@@ -29,6 +29,7 @@ import math
 import multiprocessing
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,7 +46,6 @@ from bench.relay import (
     CONNECT_CONCURRENCY,
     HOST,
     PASSWORD,
-    REPO,
     STEPS,
     USERNAME,
     change,
@@ -88,6 +88,7 @@ class Settings:
     phase_timeout: float
     time_limit: float
     idle_seconds: float
+    keep_logs: Path | None
 
 
 def parse_settings(argv: Sequence[str] | None) -> Settings:
@@ -104,6 +105,7 @@ def parse_settings(argv: Sequence[str] | None) -> Settings:
     p.add_argument("--phase-timeout", type=float, default=60.0)
     p.add_argument("--time-limit", type=float, default=900.0)
     p.add_argument("--idle-seconds", type=float, default=10.0, help="idle CPU window (10)")
+    p.add_argument("--keep-logs", type=Path, help="copy the servers' logs to this folder")
     a = p.parse_args(argv)
     changes = a.changes or 30
     burst = a.burst or (300 if a.quick else 1002)
@@ -119,6 +121,7 @@ def parse_settings(argv: Sequence[str] | None) -> Settings:
         phase_timeout=a.phase_timeout,
         time_limit=a.time_limit,
         idle_seconds=a.idle_seconds,
+        keep_logs=a.keep_logs,
     )
 
 
@@ -321,7 +324,8 @@ async def _fleet(conn: Connection, plan: list[tuple[str, str]], cookie: str) -> 
                     break
                 _, wanted, seconds = command
                 deadline = now() + seconds
-                while now() < deadline and any(
+                # Polls counters the sockets' readers bump: one wake-up per 50 ms, not per message.
+                while now() < deadline and any(  # noqa: ASYNC110
                     c < w for c, w in zip(counts, wanted, strict=True)
                 ):
                     await asyncio.sleep(0.05)
@@ -562,10 +566,11 @@ async def measure(
     ) as http:
         cookie = await log_in(http, where.web_urls[0])
         # The relay is following every gateway once a change reaches a head-office socket.
-        await warm_up(http, where, sims, cookie, s)
+        await warm_up(http, where, sims, cookie, index_of_gateway)
         tokens = [direct_token(url) for url, _p, _pid in sims]
         directs = [
-            await open_direct(http, url, tok) for (url, _p, _pid), tok in zip(sims, tokens, strict=True)
+            await open_direct(http, url, tok)
+            for (url, _p, _pid), tok in zip(sims, tokens, strict=True)
         ]
         plan: list[tuple[str, str]] = []
         sees: list[set[int] | None] = []  # gateway indexes each socket sees (None: all)
@@ -622,7 +627,15 @@ async def measure(
             await asyncio.gather(*drives)
             rush = await collect(
                 f"{mode}: rush {len(sims)} gateways x {s.changes} at {s.rate:g}/s",
-                s, where, browsers, directs, sent, sees, index_of_gateway, before, probes,
+                s,
+                where,
+                browsers,
+                directs,
+                sent,
+                sees,
+                index_of_gateway,
+                before,
+                probes,
             )
             cases.append(rush)
             # The burst: one gateway, flat out.
@@ -632,7 +645,15 @@ async def measure(
             sent[0] = await drive_burst(http, sims[0][0], names, s.drivers)
             burst = await collect(
                 f"{mode}: burst 1 gateway x {s.burst}",
-                s, where, browsers, directs, sent, sees, index_of_gateway, before, probes,
+                s,
+                where,
+                browsers,
+                directs,
+                sent,
+                sees,
+                index_of_gateway,
+                before,
+                probes,
             )
             cases.append(burst)
             rss_end = where.rss()
@@ -671,7 +692,7 @@ async def collect(
         sum(per_gateway) if seen is None else sum(per_gateway[i] for i in seen) for seen in sees
     ]
     deadline = now() + s.phase_timeout
-    while now() < deadline and any(
+    while now() < deadline and any(  # noqa: ASYNC110 - polls the direct sockets' counts
         len([1 for _m in d.messages]) < n for d, n in zip(directs, per_gateway, strict=True)
     ):
         await asyncio.sleep(0.05)
@@ -716,28 +737,67 @@ async def warm_up(
     where: Portal,
     sims: list[tuple[str, int, int]],
     cookie: str,
-    s: Settings,
+    index_of_gateway: dict[int, int],
 ) -> None:
-    """One change per gateway all the way to a head-office socket on each web process."""
+    """Until a new tracker on every gateway reaches a head-office socket on each web process.
+
+    The relay may not follow a gateway yet (it re-reads them every few seconds, and a change
+    made before it connects arrives in the snapshot, not as a change): retry with a new
+    tracker every 2 s. The warm-up trackers are cleared at the end.
+    """
     sockets = []
     for url in where.web_urls:
-        sockets.append(await open_board(http, f"ws{url.removeprefix('http')}/ws/board/", url, cookie))
+        sockets.append(
+            await open_board(http, f"ws{url.removeprefix('http')}/ws/board/", url, cookie)
+        )
+    started: list[tuple[str, str]] = []
     try:
-        for step in range(len(STEPS)):
-            for sim_url, _p, _pid in sims:
-                await change(http, sim_url, "999", step, {})
-            for ws in sockets:
-                seen = 0
-                while seen < len(sims):
-                    msg = await ws.receive(timeout=60)
-                    if msg.type is not aiohttp.WSMsgType.TEXT:
-                        raise RuntimeError(f"board socket closed during warm-up: {msg!r}")
-                    for _at, _gw, name, board in parse([(0.0, msg.data)]):
-                        if name == "999" and board == STEPS[step][2]:
-                            seen += 1
+        confirmed: list[set[tuple[int, str]]] = [set() for _ in sockets]
+        done: set[int] = set()
+        give_up = now() + 120
+        attempt = 0
+        while len(done) < len(sims):
+            if now() > give_up:
+                raise RuntimeError(f"warm-up: only {len(done)} of {len(sims)} gateways relayed")
+            name = str(900 + attempt)
+            attempt += 1
+            mine = {}
+            for i, (sim_url, _p, _pid) in enumerate(sims):
+                if i not in done:
+                    await change(http, sim_url, name, 0, {})
+                    started.append((sim_url, name))
+                    mine[i] = name
+            until = now() + 2.0
+
+            async def drain(
+                box: set[tuple[int, str]], ws: aiohttp.ClientWebSocketResponse, until: float
+            ) -> None:
+                while now() < until:
+                    with contextlib.suppress(TimeoutError):
+                        msg = await ws.receive(timeout=max(0.01, until - now()))
+                        if msg.type is not aiohttp.WSMsgType.TEXT:
+                            raise RuntimeError(f"board socket closed during warm-up: {msg!r}")
+                        for _at, gw, seen_name, board in parse([(0.0, msg.data)]):
+                            if board == "created" and gw in index_of_gateway:
+                                box.add((index_of_gateway[gw], seen_name))
+
+            await asyncio.gather(
+                *(drain(b, w, until) for b, w in zip(confirmed, sockets, strict=True))
+            )
+            for i, tracker in mine.items():
+                if all((i, tracker) in box for box in confirmed):
+                    done.add(i)
+        for sim_url, name in started:
+            await change(http, sim_url, name, 2, {})
     finally:
         for ws in sockets:
             await ws.close()
+
+
+def pg(tool: str, *args: str, check: bool = False) -> None:
+    """``createdb`` / ``dropdb`` on the loopback PostgreSQL: fixed arguments, our own names."""
+    path = shutil.which(tool) or tool
+    subprocess.run([path, "-h", HOST, "-U", "postgres", *args], check=check)  # noqa: S603
 
 
 def one_mode(s: Settings, mode: str, work: Path, out: list[str], deadline: float) -> None:
@@ -745,8 +805,8 @@ def one_mode(s: Settings, mode: str, work: Path, out: list[str], deadline: float
     prefix = f"livescale-bench-{os.getpid()}"
     if mode == "scaled":
         os.environ.update(scaled_env(work, prefix))
-        subprocess.run(["dropdb", "-h", HOST, "-U", "postgres", "--if-exists", PG_NAME], check=False)
-        subprocess.run(["createdb", "-h", HOST, "-U", "postgres", PG_NAME], check=True)
+        pg("dropdb", "--if-exists", PG_NAME)
+        pg("createdb", PG_NAME, check=True)
     try:
         with simulators(s.gateways, work) as sims:
             print(f"  {mode}: {len(sims)} simulators up; migrate, pair", file=sys.stderr)
@@ -764,12 +824,14 @@ def one_mode(s: Settings, mode: str, work: Path, out: list[str], deadline: float
                         if not log.name.startswith("sim-"):
                             print(f"--- {log.name} ---\n{troubles(log)[-3000:]}", file=sys.stderr)
                     raise
+                finally:
+                    if s.keep_logs is not None:
+                        s.keep_logs.mkdir(parents=True, exist_ok=True)
+                        for log in work.glob("*.log"):
+                            shutil.copy(log, s.keep_logs / f"{mode}-{log.name}")
     finally:
         if mode == "scaled":
-            subprocess.run(
-                ["dropdb", "-h", HOST, "-U", "postgres", "--if-exists", "--force", PG_NAME],
-                check=False,
-            )
+            pg("dropdb", "--if-exists", "--force", PG_NAME)
             with contextlib.suppress(Exception):
                 import redis
 
