@@ -34,7 +34,7 @@ def burst(sim: ThreadedSimulator) -> None:
 
 async def order_steps(communicator: Any, count: int) -> list[tuple[str, str]]:
     """The next ``count`` order messages: (change, table), site figures skipped."""
-    steps = []
+    steps: list[tuple[str, str]] = []
     while len(steps) < count:
         event = await communicator.receive_json_from(timeout=10)
         if event["type"] in ("order.upserted", "order.removed"):
