@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 _home_loop: asyncio.AbstractEventLoop | None = None
 _in_flight: set[asyncio.Task[None]] = set()
+_last_handed: asyncio.Task[None] | None = None
 
 
 def set_home_loop(loop: asyncio.AbstractEventLoop | None) -> None:
@@ -76,17 +77,28 @@ def _hand_home(group: str, body: dict[str, Any]) -> None:
 
     The publisher (the relay's database thread, a worker) used to wait for the loop to take
     each message: under a burst the mirror's next write waited on the loop, and the loop on the
-    sockets. Handed over in order (``call_soon_threadsafe`` is FIFO and the layer's group_send
-    puts without awaiting), so a board still sees one order's changes in the order made.
+    sockets. Handed over in order (``call_soon_threadsafe`` is FIFO) and sent in order (each
+    send waits for the one handed over before it), so a board still sees one order's changes
+    in the order they were made, whatever the layer awaits inside ``group_send``.
     """
     assert _home_loop is not None
 
     def start() -> None:
-        task = asyncio.ensure_future(_send_message(group, body))
+        global _last_handed  # only ever touched on the home loop
+        task = asyncio.ensure_future(_send_after(_last_handed, group, body))
+        _last_handed = task
         _in_flight.add(task)
         task.add_done_callback(_sent)
 
     _home_loop.call_soon_threadsafe(start)
+
+
+async def _send_after(
+    previous: asyncio.Task[None] | None, group: str, body: dict[str, Any]
+) -> None:
+    if previous is not None and not previous.done():
+        await asyncio.wait([previous])  # its failure is its own (logged by _sent)
+    await _send_message(group, body)
 
 
 def _sent(task: asyncio.Task[None]) -> None:
