@@ -1,6 +1,8 @@
 """Gateway → browser latency through the portal's relay, against the gateway's own WebSocket.
 
 ``uv run python -m bench.relay`` (``--quick`` for a smoke run; ``--help`` for the knobs).
+``uv run python -m bench.relay --scenario lunch [--quick]``: the chain-scale scenario (50
+gateways, 10 boards per site, 5 head-office boards, a 1,000-change burst), in ``bench.livescale``.
 
 The single box runs as it does on a site: ``manage.py serve`` (Daphne, the relay, the embedded
 Celery worker and beat, the in-memory channel layer) on a scratch SQLite data directory, paired
@@ -841,6 +843,11 @@ def describe(s: Settings) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:2] == ["--scenario", "lunch"]:  # many gateways and boards: bench/livescale.py
+        from bench import livescale
+
+        return livescale.main(args[2:])
     settings = parse_settings(argv)
     report = Report()
     print(

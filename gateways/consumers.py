@@ -99,8 +99,9 @@ class SiteEventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await super().dispatch(message)
 
     async def portal_event(self, event: dict[str, Any]) -> None:
+        # The publisher encoded the payload once for every socket (ttportal.realtime).
         if not self.revoked:
-            await self.send_json(event["payload"])
+            await self.send(text_data=event["text"])
 
     async def portal_revoke(self, event: dict[str, Any]) -> None:
         """Access may have been taken away: leave what is no longer allowed, then close."""

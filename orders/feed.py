@@ -1,11 +1,21 @@
-"""What the relay feeds: each gateway's snapshot and notifications, written to the mirror."""
+"""What the relay feeds: each gateway's snapshot and notifications, written to the mirror.
+
+The relay reads a gateway's socket and hands each notification here without waiting for the
+database: a writer task per gateway takes whatever has queued up meanwhile and writes it in one
+transaction (at most ``BATCH`` changes). At a restaurant's pace a batch holds one change, so
+nothing waits; under a burst the writes, and SQLite's commits, are shared by the batch instead
+of the socket's reader waiting for one commit per change. One writer per gateway, fed in
+order, so the changes to one order are written and announced in the order the gateway made
+them; a snapshot waits for the writes queued before it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from gateways.models import Gateway
-from orders.services.mirror import Change, apply_order, apply_snapshot
+from orders.services.mirror import Change, apply_orders, apply_snapshot
 from ttgateway.client import OrderEvent, Snapshot
 from ttgateway.protocol import EventType
 from ttportal.dbthread import in_db_thread
@@ -18,6 +28,12 @@ CHANGES = {
     EventType.ORDER_PAGED: Change.PAGED,
     EventType.ORDER_CLEARED: Change.CLEARED,
 }
+BATCH = 50  # changes written in one transaction, at most
+BACKLOG = 1000  # changes queued for a gateway before its reader waits for the writer
+
+
+class WriteFailed(Exception):
+    """A batch could not be written: the relay reconnects, and the snapshot repairs it."""
 
 
 class MirrorFeed:
@@ -30,8 +46,12 @@ class MirrorFeed:
 
     def __init__(self) -> None:
         self.snapshot_seq: dict[int, int] = {}
+        self._queued: dict[int, list[OrderEvent]] = {}
+        self._writers: dict[int, asyncio.Task[None]] = {}
+        self._failed: dict[int, BaseException] = {}
 
     async def snapshot(self, gateway_id: int, snapshot: Snapshot) -> None:
+        await self.flush(gateway_id, raise_failure=False)  # the snapshot repairs a failure
         kept, ghosts = await in_db_thread(_apply_snapshot)(gateway_id, snapshot)
         if snapshot.seq is not None:
             self.snapshot_seq[gateway_id] = snapshot.seq
@@ -40,10 +60,48 @@ class MirrorFeed:
         log.info("gateway %s snapshot: %s active, %s ghosts closed", gateway_id, kept, ghosts)
 
     async def event(self, gateway_id: int, event: OrderEvent) -> None:
+        self._raise_failure(gateway_id)
         last = self.snapshot_seq.get(gateway_id)
         if event.seq is not None and last is not None and event.seq <= last:
             return  # already in the snapshot
-        await in_db_thread(_apply_event)(gateway_id, event)
+        queued = self._queued.setdefault(gateway_id, [])
+        queued.append(event)
+        writer = self._writers.get(gateway_id)
+        if writer is None or writer.done():
+            self._writers[gateway_id] = asyncio.create_task(
+                self._write(gateway_id), name=f"mirror-{gateway_id}"
+            )
+        if len(queued) >= BACKLOG:
+            await self.flush(gateway_id)
+
+    async def flush(self, gateway_id: int, raise_failure: bool = True) -> None:
+        """Until everything queued for the gateway is written."""
+        writer = self._writers.get(gateway_id)
+        if writer is not None:
+            await asyncio.shield(writer)
+        if raise_failure:
+            self._raise_failure(gateway_id)
+        else:
+            self._failed.pop(gateway_id, None)
+
+    def _raise_failure(self, gateway_id: int) -> None:
+        failure = self._failed.pop(gateway_id, None)
+        if failure is not None:
+            raise WriteFailed(f"gateway {gateway_id}: writing the mirror failed") from failure
+
+    async def _write(self, gateway_id: int) -> None:
+        queued = self._queued[gateway_id]
+        while queued:
+            batch = queued[:BATCH]
+            del queued[:BATCH]
+            try:
+                await in_db_thread(_apply_events)(gateway_id, batch)
+            except Exception as exc:
+                # What is queued after a failed write is dropped with it: the reader raises on
+                # its next event and reconnects, and the snapshot makes the mirror right.
+                log.exception("gateway %s: writing %s change(s) failed", gateway_id, len(batch))
+                queued.clear()
+                self._failed[gateway_id] = exc
 
 
 def _apply_snapshot(gateway_id: int, snapshot: Snapshot) -> tuple[int, int]:
@@ -51,6 +109,6 @@ def _apply_snapshot(gateway_id: int, snapshot: Snapshot) -> tuple[int, int]:
     return apply_snapshot(gateway, snapshot.orders)
 
 
-def _apply_event(gateway_id: int, event: OrderEvent) -> None:
+def _apply_events(gateway_id: int, events: list[OrderEvent]) -> None:
     gateway = Gateway.objects.get(pk=gateway_id)
-    apply_order(gateway, event.order, CHANGES.get(event.type, Change.MODIFIED))
+    apply_orders(gateway, [(e.order, CHANGES.get(e.type, Change.MODIFIED)) for e in events])

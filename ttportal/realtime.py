@@ -3,6 +3,9 @@
 Consumers join only groups a user may see (one per site); publishers never know who listens.
 Each socket also joins its person's and its sign-in's groups, where revocations arrive.
 Payloads are plain JSON-able dicts with a ``type``; each consumer forwards them unchanged.
+A payload for the sockets (``HANDLER``) is encoded to JSON once, here, by the publisher: the
+message carries the text, and every socket sends those same bytes (no copy, no encoding per
+socket, which was most of the cost of a change with many boards open; bench/README.md).
 
 On the single box the channel layer lives in memory, owned by the web server's event loop.
 Publishers on other threads (the Celery worker, the relay) must hand their messages to that
@@ -13,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
+import logging
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -23,10 +28,12 @@ from django.db import transaction
 HANDLER = "portal.event"
 # The handler told to re-check a socket's access (sent to its user's or its session's group).
 REVOKE_HANDLER = "portal.revoke"
-HOME_LOOP_TIMEOUT_SECONDS = 5.0
+
+log = logging.getLogger(__name__)
 
 _home_loop: asyncio.AbstractEventLoop | None = None
 _in_flight: set[asyncio.Task[None]] = set()
+_last_handed: asyncio.Task[None] | None = None
 
 
 def set_home_loop(loop: asyncio.AbstractEventLoop | None) -> None:
@@ -48,10 +55,56 @@ def session_group(session_key: str) -> str:
     return f"session.{hashlib.sha256(session_key.encode()).hexdigest()[:40]}"
 
 
-async def _send(group: str, payload: dict[str, Any], handler: str = HANDLER) -> None:
+def message(payload: dict[str, Any], handler: str = HANDLER) -> dict[str, Any]:
+    """The channel-layer message: socket payloads as their JSON text, sent as they are."""
+    if handler == HANDLER:
+        return {"type": handler, "text": json.dumps(payload)}
+    return {"type": handler, "payload": payload}
+
+
+async def _send_message(group: str, body: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is not None:
-        await layer.group_send(group, {"type": handler, "payload": payload})
+        await layer.group_send(group, body)
+
+
+async def _send(group: str, payload: dict[str, Any], handler: str = HANDLER) -> None:
+    await _send_message(group, message(payload, handler))
+
+
+def _hand_home(group: str, body: dict[str, Any]) -> None:
+    """From another thread to the home loop, without waiting for it.
+
+    The publisher (the relay's database thread, a worker) used to wait for the loop to take
+    each message: under a burst the mirror's next write waited on the loop, and the loop on the
+    sockets. Handed over in order (``call_soon_threadsafe`` is FIFO) and sent in order (each
+    send waits for the one handed over before it), so a board still sees one order's changes
+    in the order they were made, whatever the layer awaits inside ``group_send``.
+    """
+    assert _home_loop is not None
+
+    def start() -> None:
+        global _last_handed  # only ever touched on the home loop
+        task = asyncio.ensure_future(_send_after(_last_handed, group, body))
+        _last_handed = task
+        _in_flight.add(task)
+        task.add_done_callback(_sent)
+
+    _home_loop.call_soon_threadsafe(start)
+
+
+async def _send_after(
+    previous: asyncio.Task[None] | None, group: str, body: dict[str, Any]
+) -> None:
+    if previous is not None and not previous.done():
+        await asyncio.wait([previous])  # its failure is its own (logged by _sent)
+    await _send_message(group, body)
+
+
+def _sent(task: asyncio.Task[None]) -> None:
+    _in_flight.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("publishing to the sockets failed", exc_info=task.exception())
 
 
 def _away_from_home() -> bool:
@@ -73,19 +126,18 @@ async def apublish(group: str, payload: dict[str, Any]) -> None:
 
 
 def publish(group: str, payload: dict[str, Any], handler: str = HANDLER) -> None:
+    body = message(payload, handler)  # encoded here, on the publisher's thread
     if _away_from_home():
-        assert _home_loop is not None
-        future = asyncio.run_coroutine_threadsafe(_send(group, payload, handler), _home_loop)
-        future.result(HOME_LOOP_TIMEOUT_SECONDS)
+        _hand_home(group, body)
         return
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        async_to_sync(_send)(group, payload, handler)
+        async_to_sync(_send_message)(group, body)
         return
     # Synchronous code running inside an event loop's thread cannot wait for that loop:
     # hand the message to it instead (and keep the task referenced until it is sent).
-    task = loop.create_task(_send(group, payload, handler))
+    task = loop.create_task(_send_message(group, body))
     _in_flight.add(task)
     task.add_done_callback(_in_flight.discard)
 

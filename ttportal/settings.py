@@ -198,7 +198,8 @@ CHANNEL_LAYERS: dict[str, Any] = (
     if REDIS_URL
     else {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            # Channels' in-memory layer, with its per-socket costs taken out (ttportal/layers.py).
+            "BACKEND": "ttportal.layers.PortalInMemoryChannelLayer",
             "CONFIG": {"capacity": CHANNEL_CAPACITY},
         }
     }

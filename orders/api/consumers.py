@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from typing import Any
 from urllib.parse import parse_qs
@@ -148,7 +149,9 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def portal_event(self, message: dict[str, Any]) -> None:
         """An event was committed on one of the sites: read the feed on from the cursor."""
-        announced = message["payload"].get("id", 0)
+        # The message carries the event's JSON text as published (encoded once for every
+        # socket); a stream reads only its id, then the feed.
+        announced = json.loads(message["text"]).get("id", 0)
         if self.key is None or announced <= self.cursor:
             return
         if not await self._key_still_usable():
