@@ -143,8 +143,15 @@ def publish(group: str, payload: dict[str, Any], handler: str = HANDLER) -> None
 
 
 def publish_on_commit(group: str, payload: dict[str, Any]) -> None:
-    """Publish once the surrounding transaction commits, so no browser sees a rolled-back state."""
-    transaction.on_commit(lambda: publish(group, payload))
+    """Publish once the surrounding transaction commits, so no browser sees a rolled-back state.
+
+    Robust: the change is committed whatever becomes of its announcement. A channel layer that
+    cannot be reached (Redis restarting) must not fail the writer that made the change: the
+    mirror's batch writer would drop the changes queued behind it (the fault suite's Redis
+    restart showed it). Sockets that missed an announcement are put right by their next board
+    picture on reconnect; the failure is logged.
+    """
+    transaction.on_commit(lambda: publish(group, payload), robust=True)
 
 
 def revoke_on_commit(group: str, **reason: Any) -> None:

@@ -383,9 +383,11 @@ def _opened(
         ) from exc
     if token is None:
         raise PullFailed(f"{gateway.name} has no token: pair it again.")
-    if has_identity(gateway) and not proves(
-        gateway, run_blocking(liveness_at(gateway.host, gateway.port))
-    ):
+    if has_identity(gateway):
         # The token goes only to the device that proves to be the gateway (see identity).
-        raise GatewayUnreachable(ANOTHER_DEVICE)
+        info = run_blocking(liveness_at(gateway.host, gateway.port))
+        if info is None:
+            raise GatewayUnreachable("No answer from the gateway's address.")
+        if not proves(gateway, info):
+            raise GatewayUnreachable(ANOTHER_DEVICE)
     return SyncGatewayClient(gateway.base_url, token)
