@@ -172,6 +172,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "ttportal.throttle.locked_out"
 AXES_CLIENT_IP_CALLABLE = "ttportal.throttle.client_address"
 AXES_USERNAME_CALLABLE = "ttportal.throttle.username"
+AXES_VERBOSE = False  # its start-up banner is routine, not a state change for the console
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -16,7 +16,7 @@ from ttgateway.controls import (
     SimulatorControls,
     SyncSimulatorControls,
 )
-from ttgateway.simulator import Simulator
+from ttgateway.simulator import Simulator, SimulatorConfig
 from ttgateway.waiting import eventually
 
 NOON = "2026-03-02T12:00:00"
@@ -164,7 +164,8 @@ async def test_a_refused_input_says_what_the_simulator_wants(controls):
 
 
 async def test_a_gateway_that_is_not_there_is_a_connection_error():
-    async with Simulator() as sim:
+    # A free port: the default one (8000) may be a demo's on this machine.
+    async with Simulator(SimulatorConfig(host="127.0.0.1", port=0)) as sim:
         url = sim.url
     async with SimulatorControls(url) as controls:
         with pytest.raises(aiohttp.ClientConnectionError):
