@@ -147,6 +147,10 @@ def apply_orders(gateway: Gateway, changes: Iterable[tuple[GatewayOrder, Change]
     One commit (one fsync on the single box) for the batch instead of one per change; each
     change is still written and announced, in order, so no board misses a step of an order.
     """
+    # First, as in every writer here: without it a command's answer and the relay's news of
+    # the same new order both found no row and both inserted it (a unique violation, and a
+    # 500 for the manager whose command had in fact worked).
+    hold_event_writer_lock()
     count = 0
     for seen, change in changes:
         _upsert(gateway, seen, change)

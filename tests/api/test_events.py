@@ -13,9 +13,15 @@ from django.db import connection, transaction
 
 from gateways.models import Gateway, Site
 from gateways.services import mark_needs_pairing, set_status
-from orders.models import Event
+from orders.models import ActiveOrder, Event
 from orders.services import events
-from orders.services.mirror import Change, apply_order, apply_snapshot, remove_order
+from orders.services.mirror import (
+    Change,
+    apply_order,
+    apply_orders,
+    apply_snapshot,
+    remove_order,
+)
 from tests.factories import GatewayFactory, SiteFactory
 from ttgateway.client import ActiveOrder as GatewayOrder
 from ttgateway.protocol import OrderState, OrderType
@@ -213,12 +219,12 @@ class Writer(threading.Thread):
             connection.close()
 
 
-def waiting_for_a_lock(writer: Writer) -> bool:
-    """True once the database shows ``writer`` waiting for a lock (PostgreSQL only)."""
+def waiting_for_a_lock(writer: Writer | int | None) -> bool:
+    """True once the database shows ``writer`` (or that backend) waiting for a lock
+    (PostgreSQL only)."""
+    pid = writer.backend_pid if isinstance(writer, Writer) else writer
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [writer.backend_pid]
-        )
+        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
         row = cursor.fetchone()
     return row is not None and row[0] == "Lock"
 
@@ -373,3 +379,54 @@ def test_the_mirror_s_racing_writers_never_deadlock_and_every_change_is_told(rac
     ids = list(Event.objects.order_by("id").values_list("id", flat=True))
     assert ids == sorted(set(ids))
     assert Event.objects.filter(type="gateway.offline").exists()
+
+
+def test_the_relay_s_news_of_an_order_a_command_is_still_writing_updates_that_order(racing_site):
+    """A command's answer and the relay's batch both bring a new order. The relay's writer
+    waits for the command's transaction, then finds its row; it used to find none, insert a
+    second one and break the mirror's unique constraint (seen as a 500 in the admin)."""
+    gateway = racing_site
+    inserted, release, backend = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+    relay_pid: list[int] = []
+
+    def command() -> None:
+        try:
+            with transaction.atomic():  # the command's write, kept open while the relay hears
+                apply_order(gateway, seen(UUID_A, "1"), Change.CREATED)
+                inserted.set()
+                release.wait(30)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def relay() -> None:
+        try:
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    relay_pid.append(cursor.fetchone()[0])
+            backend.set()
+            located = seen(UUID_A, "1", OrderState.LOCATED, "3")
+            apply_orders(gateway, [(seen(UUID_A, "1"), Change.CREATED), (located, Change.MODIFIED)])
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=command, daemon=True)
+    writer.start()
+    wait_until(lambda: inserted.is_set() or not writer.is_alive())
+    reader = threading.Thread(target=relay, daemon=True)
+    reader.start()
+    wait_until(lambda: backend.is_set() or not reader.is_alive())
+    if connection.vendor == "postgresql":
+        wait_until(lambda: not reader.is_alive() or waiting_for_a_lock(relay_pid[0]))
+    release.set()
+    writer.join(30)
+    reader.join(30)
+
+    assert errors == []
+    assert list(ActiveOrder.objects.values_list("name", "location", "version")) == [("1", "3", 2)]
+    assert types() == ["order.created", "order.located"]
