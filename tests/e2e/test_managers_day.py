@@ -407,12 +407,6 @@ def back_on_the_list(page: Any, changelist: str) -> None:
     assert page.url == changelist
 
 
-@pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-    reason="on PostgreSQL the admin's add sometimes never answers (2 of 4 scaled runs, "
-    "2026-12-03): suspected lock wait between the admin's transaction and the relay's event "
-    "writer lock; under investigation, see the session note",
-)
 def test_11_the_admin_starts_locates_and_deletes_orders_through_the_gateway(
     tab, day_portal, alice, paired_gateway, sim
 ):
