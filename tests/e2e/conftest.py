@@ -6,34 +6,12 @@ settings), so what the test writes through the ORM the portal sees, and the othe
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 
-from tests.loopback import free_port
-from tests.portal_fixtures import database_url, serving
-from ttgateway.waiting import wait_until
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# The flags this workplace's machines need: no sandbox as root, and no background traffic
-# (the machine has no network beyond loopback).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, portal_process
 
 
 @pytest.fixture(autouse=True)
@@ -44,39 +22,8 @@ def _fast(fast_gateway_settings: None) -> None:
 @pytest.fixture
 def portal(transactional_db: None) -> Iterator[str]:
     """``manage.py serve`` (web + relay) on a free loopback port; yields its base URL."""
-    port = free_port()
-    data_dir = tempfile.mkdtemp(prefix="ttportal-e2e-")
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "TTPORTAL_DATA_DIR": data_dir,
-        "TTPORTAL_RELAY_REFRESH_SECONDS": "0.3",
-        "TTPORTAL_DISCOVERY_INTERFACES": "127.0.0.1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    log = Path(data_dir) / "portal.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
-            [sys.executable, "manage.py", "serve", "--port", str(port), "--no-beat"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: serving(f"{url}/healthz", process), within=30)
+    with portal_process(["--no-beat"]) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if os.environ.get("TTPORTAL_E2E_KEEP_LOG"):
-            print(log.read_text())
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 // Live updates for portal pages: one WebSocket to /ws/sites/, reconnected with backoff.
 // Pages register handlers by payload type: TTLive.on("gateway.status", fn). A page may ask
 // for another socket with <body data-live-path="/ws/board/">, and for one site only with
-// data-live-site; "live.open" and "live.closed" are told to handlers as the socket comes and goes.
+// data-live-site; "live.open" and "live.closed" are told to handlers as the socket comes and goes,
+// and <body data-live="open|closed"> says where it stands (for styles, and for the browser tests).
 (function () {
   "use strict";
   const handlers = {};
@@ -24,10 +25,12 @@
     socket.onopen = function () {
       delay = 500;
       if (banner) banner.hidden = true;
+      document.body.dataset.live = "open";
       tell({ type: "live.open" });
     };
     socket.onmessage = function (message) { tell(JSON.parse(message.data)); };
     socket.onclose = function (event) {
+      document.body.dataset.live = "closed";
       tell({ type: "live.closed", code: event.code });
       if (event.code === 4401 || event.code === 4403) return;  // not allowed: do not hammer
       if (banner) banner.hidden = false;
