@@ -171,6 +171,7 @@ def base_env(work: Path) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "ttportal.settings"
     os.environ["TTPORTAL_DATA_DIR"] = str(work / "data")
     os.environ["TTPORTAL_DISCOVERY_INTERFACES"] = HOST
+    os.environ["TTPORTAL_GATEWAY_NETWORKS"] = "127.0.0.0/8"  # its simulators are on loopback
     os.environ.setdefault("TTPORTAL_LOG_LEVEL", "WARNING")
     for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "TTPORTAL_REDIS_PREFIX"):
         os.environ.pop(name, None)
