@@ -18,7 +18,7 @@ from typing import Any
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from gateways.models import Gateway
+from gateways.models import Gateway, Site
 from orders.models import ActiveOrder, Event, OrderRecord
 from orders.services import events
 from orders.services.board import announce_today, order_payload
@@ -44,13 +44,14 @@ class Change(StrEnum):
 _batch = threading.local()
 
 
-def _figures_changed(site_id: int) -> None:
+def _figures_changed(gateway: Gateway) -> None:
     """A site's figures moved (an order left): say so now, or once at the end of the batch."""
-    sites: dict[int, None] | None = getattr(_batch, "sites", None)
+    site = gateway.site if Gateway.site.is_cached(gateway) else gateway.site_id
+    sites: dict[int, Site | int] | None = getattr(_batch, "sites", None)
     if sites is None:
-        announce_today(site_id)
+        announce_today(site)
     else:
-        sites[site_id] = None
+        sites[gateway.site_id] = site
 
 
 @contextlib.contextmanager
@@ -64,14 +65,14 @@ def _figures_once_per_site() -> Iterator[None]:
     if getattr(_batch, "sites", None) is not None:
         yield  # inside a batch already: its end announces
         return
-    sites: dict[int, None] = {}
+    sites: dict[int, Site | int] = {}
     _batch.sites = sites
     try:
         yield
     finally:
         _batch.sites = None
-    for site_id in sites:  # not reached when the batch failed: nothing of it is announced
-        announce_today(site_id)
+    for site in sites.values():  # not reached when the batch failed: nothing of it is announced
+        announce_today(site)
 
 
 def _announce_upsert(gateway: Gateway, order: ActiveOrder, change: Change) -> None:
@@ -166,7 +167,7 @@ def _remove(
         _announce_removal(gateway, order, change)
     ActiveOrder.objects.filter(pk__in=[o.pk for o in leaving]).delete()
     if leaving:
-        _figures_changed(gateway.site_id)
+        _figures_changed(gateway)
     return len(leaving)
 
 
