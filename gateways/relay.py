@@ -140,7 +140,8 @@ def _connected(gateway_id: int, up: bool, error: str = "") -> None:
 
 
 def _note_heard(gateway_id: int, at: datetime, lag_ms: int) -> None:
-    Gateway.objects.filter(pk=gateway_id).update(relay_heard=at, relay_lag_ms=lag_ms)
+    # Seen, too: the scheduled health check skips a gateway the relay hears (health.py).
+    Gateway.objects.filter(pk=gateway_id).update(relay_heard=at, relay_lag_ms=lag_ms, last_seen=at)
 
 
 class Relay:

@@ -110,5 +110,6 @@ def _apply_snapshot(gateway_id: int, snapshot: Snapshot) -> tuple[int, int]:
 
 
 def _apply_events(gateway_id: int, events: list[OrderEvent]) -> None:
-    gateway = Gateway.objects.get(pk=gateway_id)
+    # With its site: the site's figures are announced after a clear (one query fewer).
+    gateway = Gateway.objects.select_related("site").get(pk=gateway_id)
     apply_orders(gateway, [(e.order, CHANGES.get(e.type, Change.MODIFIED)) for e in events])

@@ -215,7 +215,8 @@ CACHES: dict[str, Any] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "api": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache.clear() would empty the whole database (ttportal/cache.py).
+            "BACKEND": "ttportal.cache.PrefixedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{TTPORTAL_REDIS_PREFIX}:api",
         }

@@ -10,6 +10,7 @@ deployment runs the same pieces as separate processes instead (``daphne``, ``man
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import threading
@@ -179,6 +180,10 @@ def serve(host: str, port: int, roles: Roles, on_ready: Any = None) -> None:
             worker.start()
         if beat is not None:
             beat.start()
+        # Everything alive now (Django, the apps, Twisted) lives as long as the process: out
+        # of the collector's sight, a full collection no longer walks it while boards wait.
+        gc.collect()
+        gc.freeze()
         if on_ready is not None:
             on_ready()
 

@@ -8,7 +8,7 @@ from gateways.services.discovery import (
     record_found,
     watch_lan,
 )
-from gateways.services.health import check_gateways, record_liveness
+from gateways.services.health import check_gateways, check_scheduled, record_liveness
 from gateways.services.pairing import run_pairing, start_pairing
 from gateways.services.status import mark_needs_pairing, set_status
 
@@ -16,6 +16,7 @@ __all__ = [
     "AddGatewayError",
     "add_by_address",
     "check_gateways",
+    "check_scheduled",
     "discover",
     "discover_for",
     "mark_needs_pairing",

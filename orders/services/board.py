@@ -126,9 +126,13 @@ def board_payload(site_ids: Iterable[int], now: datetime | None = None) -> dict[
     }
 
 
-def announce_today(site_id: int) -> None:
-    """Tell open boards a site's figures changed (an order left: cleared today moved)."""
-    site = Site.objects.get(pk=site_id)
+def announce_today(site: Site | int) -> None:
+    """Tell open boards a site's figures changed (an order left: cleared today moved).
+
+    Given the site itself when the caller has it at hand (one query fewer per announcement).
+    """
+    if not isinstance(site, Site):
+        site = Site.objects.get(pk=site)
     publish_on_commit(
-        site_group(site_id), {"type": "site.today", "site": site_id, "today": today_figures(site)}
+        site_group(site.pk), {"type": "site.today", "site": site.pk, "today": today_figures(site)}
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from gateways import tasks
 from gateways.models import Gateway, PairingAttempt
@@ -18,6 +21,45 @@ def test_the_health_task_called_directly_brings_a_paired_gateway_online(paired_g
     paired_gateway.refresh_from_db()
     assert answered == 1
     assert paired_gateway.status == Gateway.Status.ONLINE
+
+
+def _heard(gateway: Gateway, ago: timedelta, token_checked: timedelta = timedelta()) -> None:
+    now = timezone.now()
+    Gateway.objects.filter(pk=gateway.pk).update(
+        status=Gateway.Status.ONLINE,
+        reachable=True,
+        relay_heard=now - ago,
+        token_checked=now - token_checked,
+    )
+
+
+@pytest.mark.django_db
+def test_the_health_task_leaves_alone_a_gateway_the_relay_has_just_heard(paired_gateway, sim):
+    _heard(paired_gateway, ago=timedelta(seconds=1))
+    sim.stop()  # a probe would find it gone: none is made
+
+    assert tasks.check_site_health(paired_gateway.site_id) == 1
+
+    assert Gateway.objects.get().status == Gateway.Status.ONLINE
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("heard", "token_checked"),
+    [
+        (timedelta(minutes=1), timedelta()),  # the relay has not heard it lately
+        (timedelta(seconds=1), timedelta(days=30)),  # its token is due for its own check
+    ],
+)
+def test_the_health_task_probes_a_gateway_the_relay_does_not_vouch_for(
+    paired_gateway, sim, heard, token_checked
+):
+    _heard(paired_gateway, ago=heard, token_checked=token_checked)
+    sim.stop()
+
+    assert tasks.check_site_health(paired_gateway.site_id) == 0
+
+    assert Gateway.objects.get().status == Gateway.Status.OFFLINE
 
 
 @pytest.mark.django_db

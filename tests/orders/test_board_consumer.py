@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.utils import timezone
 from gateways.models import Gateway
 from gateways.relay import Relay, RelaySettings
 from orders.feed import MirrorFeed
-from orders.services.mirror import Change, apply_order, remove_order
+from orders.services.mirror import Change, apply_order, apply_orders, remove_order
 from tests.factories import GatewayFactory
 from tests.orders.factories import ActiveOrderFactory, OrderRecordFactory
 from tests.portal_fixtures import session_cookie
@@ -152,6 +153,34 @@ async def test_changes_arrive_as_deltas_after_the_board(alice, site, kitchen):
     figures = await communicator.receive_json_from()
     assert (figures["type"], figures["site"]) == ("site.today", site.pk)
     assert (figures["today"]["active"], figures["today"]["cleared"]) == (0, 1)
+    await communicator.disconnect()
+
+
+async def test_a_batch_of_clears_sends_the_sites_figures_once_after_its_last_clear(
+    alice, site, kitchen
+):
+    second = "5e1f3c2a-0000-4000-8000-000000000002"
+    communicator, _, _ = await open_board(alice)
+    await first_board(communicator)
+    opened = [an_order("12"), replace(an_order("13"), uuid=second)]
+    await sync_to_async(apply_orders)(kitchen, [(o, Change.CREATED) for o in opened])
+    for _ in opened:
+        assert (await communicator.receive_json_from())["type"] == "order.upserted"
+
+    cleared = [replace(o, state=OrderState.CLEARED, state_changed=timezone.now()) for o in opened]
+    await sync_to_async(apply_orders)(kitchen, [(o, Change.CLEARED) for o in cleared])
+
+    removed = [await communicator.receive_json_from() for _ in cleared]
+    assert [(m["type"], m["order"]["name"]) for m in removed] == [
+        ("order.removed", "12"),
+        ("order.removed", "13"),
+    ]
+    figures = await communicator.receive_json_from()
+    assert (figures["type"], figures["site"]) == ("site.today", site.pk)
+    assert (figures["today"]["active"], figures["today"]["cleared"]) == (0, 2)
+    # One figures message for the batch: the next thing the board hears is the next change.
+    await sync_to_async(apply_order)(kitchen, replace(an_order("14"), uuid=second), Change.CREATED)
+    assert (await communicator.receive_json_from())["type"] == "order.upserted"
     await communicator.disconnect()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from typing import Any
 
@@ -18,6 +19,9 @@ class Command(BaseCommand):
     help = "Relay gateway events into the active-order mirror and to the boards until stopped."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Django and the apps live as long as the relay: out of the collector's sight, so that
+        # a full collection does not hold up the gateways' sockets (see ttportal.asgi).
+        gc.freeze()
         asyncio.run(self._run())
 
     async def _run(self) -> None:
