@@ -21,6 +21,7 @@ from tests.orders.factories import ActiveOrderFactory, OrderRecordFactory
 from tests.portal_fixtures import session_cookie
 from ttgateway.client import ActiveOrder as GatewayOrder
 from ttgateway.protocol import OrderState, OrderType
+from ttgateway.waiting import eventually
 from ttportal.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -217,11 +218,13 @@ async def test_a_tracker_started_on_the_floor_shows_up_on_open_boards(
     communicator, _, _ = await open_board(alice)
     try:
         await first_board(communicator)
+        # The relay has the gateway's snapshot: the tracker below is news, not part of it.
+        await eventually(lambda: paired_gateway.pk in relay.connected)
 
         await sim_controls.start_tracker("21", "TO_GO")
 
         while True:
-            event = await communicator.receive_json_from(timeout=5)
+            event = await communicator.receive_json_from(timeout=30)
             if event["type"] == "order.upserted":
                 break
         assert (event["change"], event["order"]["name"], event["order"]["type"]) == (
