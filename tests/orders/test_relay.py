@@ -7,6 +7,7 @@ thread (``sync_to_async``), so SQLite never sees two writers at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,6 +22,7 @@ from tests.orders.factories import ActiveOrderFactory
 from tests.portal_fixtures import eventually_in_db
 from ttgateway.client import Snapshot
 from ttgateway.waiting import eventually
+from ttportal.dbthread import in_db_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,6 +58,7 @@ class Following:
     """A relay running in the background of a test, stopped (and checked) at the end."""
 
     def __init__(self, handler: Any) -> None:
+        self.handler = handler
         self.relay = CountingRelay(handler)
         self.stop = asyncio.Event()
         self.task = asyncio.create_task(self.relay.run(self.stop))
@@ -63,6 +66,14 @@ class Following:
     async def close(self) -> None:
         self.stop.set()
         await asyncio.wait_for(self.task, 5)
+        # A cancelled listener leaves its database work running on the database thread, and
+        # the feed's writers run on: both finish before the test's tables are emptied (a write
+        # still open there deadlocked PostgreSQL's TRUNCATE).
+        if isinstance(self.handler, MirrorFeed):
+            for writer in list(self.handler._writers.values()):
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.shield(writer), 30)
+        await in_db_thread(lambda: None)()  # FIFO: queued behind whatever is still running
 
 
 @pytest.fixture
