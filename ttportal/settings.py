@@ -229,6 +229,8 @@ CACHES: dict[str, Any] = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{TTPORTAL_REDIS_PREFIX}:api",
+            # One pool for the process, not a connection per request (see the module).
+            "OPTIONS": {"pool_class": "ttportal.cachepool.SharedConnectionPool"},
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
