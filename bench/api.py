@@ -194,7 +194,7 @@ SETTLE_LIMIT = 120.0  # seconds to wait for the portal to go quiet between the s
 
 
 async def settled(pids: Sequence[int], quiet: float = 0.1) -> None:
-    """Until the portal is idle (under ``quiet`` of a core for half a second).
+    """Until the portal is idle (under ``quiet`` of a core for two seconds running).
 
     The portal's relay hears every order the direct side starts and clears on the simulator
     (several thousand a round) and writes them to its mirror: left to catch up during the API
@@ -202,10 +202,12 @@ async def settled(pids: Sequence[int], quiet: float = 0.1) -> None:
     write lock).
     """
     deadline = time.monotonic() + SETTLE_LIMIT
+    calm = 0
     while time.monotonic() < deadline:
         before = sum(cpu_seconds(pid) for pid in pids)
         await asyncio.sleep(0.5)
-        if sum(cpu_seconds(pid) for pid in pids) - before < quiet * 0.5:
+        calm = calm + 1 if sum(cpu_seconds(pid) for pid in pids) - before < quiet * 0.5 else 0
+        if calm == 4:  # a lull of half a second can be the relay between two batches
             return
     say(f"the portal was still busy {SETTLE_LIMIT:.0f} s after the direct round")
 
