@@ -190,6 +190,28 @@ async def one_round(
     return side
 
 
+SETTLE_LIMIT = 120.0  # seconds to wait for the portal to go quiet between the sides
+
+
+async def settled(pids: Sequence[int], quiet: float = 0.1) -> None:
+    """Until the portal is idle (under ``quiet`` of a core for two seconds running).
+
+    The portal's relay hears every order the direct side starts and clears on the simulator
+    (several thousand a round) and writes them to its mirror: left to catch up during the API
+    round, that work was charged to the API's requests (its CPU per request, and its SQLite
+    write lock).
+    """
+    deadline = time.monotonic() + SETTLE_LIMIT
+    calm = 0
+    while time.monotonic() < deadline:
+        before = sum(cpu_seconds(pid) for pid in pids)
+        await asyncio.sleep(0.5)
+        calm = calm + 1 if sum(cpu_seconds(pid) for pid in pids) - before < quiet * 0.5 else 0
+        if calm == 4:  # a lull of half a second can be the relay between two batches
+            return
+    say(f"the portal was still busy {SETTLE_LIMIT:.0f} s after the direct round")
+
+
 # --- the portal: scratch data, pairing, a key, the server processes ----------------------------
 
 
@@ -305,6 +327,7 @@ async def measure(
         direct = await one_round(
             Side("direct"), [sim_url], direct_requests("", token), s, 100_000 + n * 10_000, []
         )
+        await settled(portal_pids)
         api = await one_round(
             Side("API"),
             portal_urls,

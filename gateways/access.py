@@ -41,6 +41,14 @@ def sites_seen_by(user: AnyUser, key: ApiKey | None = None) -> QuerySet[Site]:
     return Site.objects.visible_to(user)
 
 
+def gateways_seen_by(user: AnyUser, key: ApiKey | None = None) -> QuerySet[Gateway]:
+    """The gateways of :func:`sites_seen_by`. A key's are joined to it directly: the same rows
+    as ``site__in`` its sites, in a query that costs each API request less to build."""
+    if key is None:
+        return Gateway.objects.visible_to(user)
+    return Gateway.objects.filter(site__api_keys=key) if not key.revoked else Gateway.objects.none()
+
+
 def sites_acted_on_by(user: AnyUser, key: ApiKey | None = None) -> QuerySet[Site]:
     """The sites where a person (a manager), or a write key, may change orders."""
     if key is not None:

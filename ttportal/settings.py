@@ -116,7 +116,18 @@ DATABASES = {
         DATABASE_URL or f"sqlite:///{DATA_DIR / 'ttportal.sqlite3'}", conn_max_age=0
     )
 }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # also a sqlite:/// DATABASE_URL
+# PostgreSQL: a pool of connections in each process (psycopg_pool, through Django). Daphne runs
+# each request in a thread of its own, so a persistent connection (CONN_MAX_AGE) would never be
+# reused: without the pool every request opened a connection (and PostgreSQL a backend) and
+# closed it. A request returns its connection when it ends; a thread that keeps one (the
+# relay's database thread) holds one of the pool's. 0 turns the pool off (behind PgBouncer).
+TTPORTAL_DB_POOL_SIZE = env_int("TTPORTAL_DB_POOL_SIZE", 20)
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and TTPORTAL_DB_POOL_SIZE:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # the pool hands out only live ones
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {"min_size": 2, "max_size": TTPORTAL_DB_POOL_SIZE, "timeout": 10}
+    }
+elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # also a sqlite:/// DATABASE_URL
     DATABASES["default"]["OPTIONS"] = {
         # Writers take the lock when they begin, so a second writer waits (up to the timeout)
         # instead of failing at once mid-transaction; WAL lets the boards read meanwhile.
@@ -219,6 +230,8 @@ CACHES: dict[str, Any] = {
             "BACKEND": "ttportal.cache.PrefixedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{TTPORTAL_REDIS_PREFIX}:api",
+            # One pool for the process, not a connection per request (see the module).
+            "OPTIONS": {"pool_class": "ttportal.cachepool.SharedConnectionPool"},
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}

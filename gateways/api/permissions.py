@@ -13,9 +13,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
-from gateways.access import sites_acted_on_by, sites_seen_by
+from gateways.access import gateways_seen_by, sites_acted_on_by, sites_seen_by
 from gateways.api.authentication import request_key
-from gateways.models import Site
+from gateways.models import Gateway, Site
 
 READ_ONLY_KEY = "This API key is read-only: it cannot change orders."
 
@@ -40,6 +40,11 @@ class KeyOrPerson(BasePermission):
 def visible_sites(request: Request) -> QuerySet[Site]:
     """The sites this caller may look at."""
     return sites_seen_by(request.user, request_key(request))
+
+
+def visible_gateways(request: Request) -> QuerySet[Gateway]:
+    """The gateways this caller may look at, with their sites."""
+    return gateways_seen_by(request.user, request_key(request)).select_related("site")
 
 
 def actable_sites(request: Request) -> QuerySet[Site]:

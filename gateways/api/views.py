@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from gateways.api import examples
-from gateways.api.permissions import visible_sites
+from gateways.api.permissions import visible_gateways, visible_sites
 from gateways.api.serializers import GatewaySerializer, SiteSerializer
 from gateways.models import Gateway, Site
 
@@ -43,10 +43,6 @@ class SiteDetail(generics.RetrieveAPIView[Site]):
 
 class GatewayFilter(serializers.Serializer[None]):
     site = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-
-
-def visible_gateways(request: Request) -> QuerySet[Gateway]:
-    return Gateway.objects.filter(site__in=visible_sites(request)).select_related("site")
 
 
 class GatewayList(generics.ListAPIView[Gateway]):

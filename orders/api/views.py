@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from gateways.access import NOT_A_MANAGER
 from gateways.api.authentication import request_key
-from gateways.api.permissions import actable_sites, visible_sites
+from gateways.api.permissions import actable_sites, visible_gateways, visible_sites
 from gateways.api.serializers import API_STATUS
 from gateways.models import Gateway, Site
 from orders.api import docs
@@ -53,9 +53,7 @@ def actor_for(request: Request) -> Actor:
 
 def gateway_for(request: Request, pk: int, *, acting: bool = False) -> Gateway:
     """The gateway if the caller may see it (404 otherwise), and act on it when ``acting``."""
-    gateway = get_object_or_404(
-        Gateway.objects.filter(site__in=visible_sites(request)).select_related("site"), pk=pk
-    )
+    gateway = get_object_or_404(visible_gateways(request), pk=pk)
     # A key acts wherever it sees (a read-only key was refused already); a person must manage.
     if (
         acting

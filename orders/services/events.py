@@ -90,14 +90,15 @@ def record(
     publish_on_commit(events_group(event.site_id), {"type": POKE, "id": event.pk})
     # Robust: a broker that is down must not turn a committed change into an error; the
     # event is in the feed, and a plugin catches up from there.
-    transaction.on_commit(lambda: _push_to_webhooks(event.pk), robust=True)
+    transaction.on_commit(lambda: _push_to_webhooks(event), robust=True)
     return event
 
 
-def _push_to_webhooks(event_id: int) -> None:
+def _push_to_webhooks(event: Event) -> None:
     from orders.services import webhooks  # webhooks read events: imported late, no cycle
 
-    webhooks.enqueue_deliveries(event_id)
+    # The event as written, committed now: reading it back cost every command a query.
+    webhooks.owe(event)
 
 
 def order_change(

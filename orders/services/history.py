@@ -52,27 +52,29 @@ def record_cleared(
 def _record_cleared(
     order: ActiveOrder, cleared_at: datetime | None, cleared_by: OrderRecord.ClearedBy
 ) -> OrderRecord:
-    record, created = OrderRecord.objects.get_or_create(
-        uuid=order.uuid,
-        defaults={
-            "gateway": order.gateway,
-            "site_id": order.gateway.site_id,
-            "name": order.name,
-            "order_type": order.order_type,
-            "location": order.location,
-            "started": order.created,
-            # The gateway's own time of reaching the table, on the same clock as started and
-            # cleared (``located_seen`` is the portal's clock, and late for a snapshot).
-            "located": order.state_changed if order.state == ActiveOrder.State.LOCATED else None,
-            "cleared": cleared_at,
-            "paged": order.paged,
-            "cleared_by": cleared_by,
-            "seen_live": True,
-        },
-    )
+    fields = {
+        "gateway": order.gateway,
+        "site_id": order.gateway.site_id,
+        "name": order.name,
+        "order_type": order.order_type,
+        "location": order.location,
+        "started": order.created,
+        # The gateway's own time of reaching the table, on the same clock as started and
+        # cleared (``located_seen`` is the portal's clock, and late for a snapshot).
+        "located": order.state_changed if order.state == ActiveOrder.State.LOCATED else None,
+        "cleared": cleared_at,
+        "paged": order.paged,
+        "cleared_by": cleared_by,
+        "seen_live": True,
+    }
+    # The durations are derived before the insert: a new record is written once (one sequence
+    # number, one statement), not inserted and then updated.
+    draft = OrderRecord(uuid=order.uuid, **fields)
+    draft.derive()
+    fields["delivery_seconds"] = draft.delivery_seconds
+    fields["time_to_sit_seconds"] = draft.time_to_sit_seconds
+    record, created = OrderRecord.objects.get_or_create(uuid=order.uuid, defaults=fields)
     if created:
-        record.derive()
-        record.save(update_fields=["delivery_seconds", "time_to_sit_seconds"])
         return record
     record.seen_live = True
     if record.cleared_by == OrderRecord.ClearedBy.UNKNOWN:

@@ -128,8 +128,11 @@ def endpoints_for(event: Event) -> list[WebhookEndpoint]:
 def enqueue_deliveries(event_id: int) -> list[int]:
     """Owe the event to every endpoint that wants it, and send each at once (after commit)."""
     event = Event.objects.filter(pk=event_id).first()
-    if event is None:
-        return []
+    return [] if event is None else owe(event)
+
+
+def owe(event: Event) -> list[int]:
+    """:func:`enqueue_deliveries` for an event at hand (just committed): not read again."""
     now = timezone.now()
     owed = [
         WebhookDelivery(
