@@ -125,6 +125,13 @@ def _upsert(
     fields = _fields(seen)
     order = ActiveOrder.objects.select_for_update().filter(gateway=gateway, uuid=seen.uuid).first()
     created = order is None
+    if order is None and OrderRecord.objects.filter(uuid=seen.uuid).exists():
+        # Late news of an order already filed in history: a command cleared it and the relay
+        # is only now hearing that it was started. The gateway's uuid of an order is never
+        # reused, so writing it again would bring back a ghost, tell the boards and the feed
+        # it was created a second time, and file it once more when its clear is heard.
+        log.debug("gateway %s: late news of order %s, already filed", gateway.pk, seen.uuid)
+        return None
     if order is None:
         order = ActiveOrder(gateway=gateway, uuid=seen.uuid, first_seen=now, **fields)
         changed = True

@@ -6,9 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from orders.models import ActiveOrder, OrderRecord
+from orders.models import ActiveOrder, Event, OrderRecord
 from orders.services.commands import delete_order, start_order
-from orders.services.mirror import Change, apply_order, apply_snapshot, remove_order
+from orders.services.mirror import (
+    Change,
+    apply_order,
+    apply_orders,
+    apply_snapshot,
+    remove_order,
+)
 from tests.factories import GatewayFactory
 from tests.orders.factories import ActiveOrderFactory
 from ttgateway.client import ActiveOrder as GatewayOrder
@@ -118,6 +124,38 @@ def test_an_order_cleared_from_the_portal_is_filed_as_such(kitchen):
     assert remove_order(kitchen, UUID_A) == 1
 
     assert OrderRecord.objects.get().cleared_by == OrderRecord.ClearedBy.PORTAL
+
+
+def test_late_news_of_an_order_already_cleared_does_not_bring_it_back(kitchen):
+    """A command started and cleared the order; the relay, behind, hears it started only now."""
+    apply_order(kitchen, seen(UUID_A, "7"), Change.CREATED)
+    remove_order(kitchen, UUID_A)
+    events_before = Event.objects.count()
+
+    late = apply_orders(
+        kitchen,
+        [
+            (seen(UUID_A, "7"), Change.CREATED),
+            (seen(UUID_A, "7", OrderState.LOCATED, "4"), Change.MODIFIED),
+            (seen(UUID_A, "7", OrderState.CLEARED), Change.CLEARED),
+        ],
+    )
+
+    assert late == 3
+    assert not ActiveOrder.objects.exists()
+    assert Event.objects.count() == events_before, "no second order.created, no second clear"
+    record = OrderRecord.objects.get()
+    assert record.cleared_by == OrderRecord.ClearedBy.PORTAL
+
+
+def test_a_snapshot_does_not_bring_back_an_order_already_filed(kitchen):
+    """A snapshot taken before a clear and applied after it."""
+    apply_order(kitchen, seen(UUID_A, "7"), Change.CREATED)
+    remove_order(kitchen, UUID_A)
+
+    apply_snapshot(kitchen, [seen(UUID_A, "7"), seen(UUID_B, "8")])
+
+    assert list(ActiveOrder.objects.values_list("name", flat=True)) == ["8"]
 
 
 def test_the_portal_corrects_a_record_the_relay_filed_first(kitchen):
