@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from django.db import InterfaceError, OperationalError
+
 from gateways.models import Gateway
 from orders.services.mirror import Change, apply_orders, apply_snapshot
 from ttgateway.client import OrderEvent, Snapshot
@@ -30,6 +32,8 @@ CHANGES = {
 }
 BATCH = 50  # changes written in one transaction, at most
 BACKLOG = 1000  # changes queued for a gateway before its reader waits for the writer
+# Pauses before writing a batch again after a lost database connection (about 8 s in all).
+RETRY_PAUSES = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 
 class WriteFailed(Exception):
@@ -95,13 +99,29 @@ class MirrorFeed:
             batch = queued[:BATCH]
             del queued[:BATCH]
             try:
-                await in_db_thread(_apply_events)(gateway_id, batch)
+                await self._write_batch(gateway_id, batch)
             except Exception as exc:
                 # What is queued after a failed write is dropped with it: the reader raises on
                 # its next event and reconnects, and the snapshot makes the mirror right.
                 log.exception("gateway %s: writing %s change(s) failed", gateway_id, len(batch))
                 queued.clear()
                 self._failed[gateway_id] = exc
+
+    @staticmethod
+    async def _write_batch(gateway_id: int, batch: list[OrderEvent]) -> None:
+        """Write one batch, again after a lost connection (a database restarting): the batch
+        rolled back whole, so writing it again is writing it once. Without this, when the
+        lost write held a rush's last changes, no next event came to make the reader
+        reconnect, and the mirror stayed behind until the gateway spoke again."""
+        for pause in (*RETRY_PAUSES, None):
+            try:
+                await in_db_thread(_apply_events)(gateway_id, batch)
+                return
+            except (OperationalError, InterfaceError):
+                if pause is None:
+                    raise
+                log.warning("gateway %s: the database did not answer; writing again", gateway_id)
+                await asyncio.sleep(pause)
 
 
 def _apply_snapshot(gateway_id: int, snapshot: Snapshot) -> tuple[int, int]:
