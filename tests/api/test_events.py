@@ -229,6 +229,23 @@ def waiting_for_a_lock(writer: Writer | int | None) -> bool:
     return row is not None and row[0] == "Lock"
 
 
+def in_thread(work: Callable[[], object], errors: list[BaseException]) -> threading.Thread:
+    """``work`` started on a thread of its own (its own database connection, closed after);
+    what it raises is kept in ``errors`` for the test, not lost in the thread."""
+
+    def guarded() -> None:
+        try:
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=guarded, daemon=True)
+    thread.start()
+    return thread
+
+
 @pytest.fixture
 def racing_site(transactional_db: None) -> Gateway:
     return GatewayFactory.create(site=SiteFactory.create(name="Racing"), name="Kitchen")
@@ -343,18 +360,7 @@ def test_the_mirror_s_racing_writers_never_deadlock_and_every_change_is_told(rac
     errors: list[BaseException] = []
 
     def run(work: Callable[[], object]) -> threading.Thread:
-        def guarded() -> None:
-            try:
-                for _ in range(10):
-                    work()
-            except BaseException as exc:
-                errors.append(exc)
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=guarded, daemon=True)
-        thread.start()
-        return thread
+        return in_thread(lambda: [work() for _ in range(10)], errors)
 
     both = [seen(UUID_A, "1"), seen(UUID_B, "2")]
     threads = [
@@ -391,35 +397,23 @@ def test_the_relay_s_news_of_an_order_a_command_is_still_writing_updates_that_or
     relay_pid: list[int] = []
 
     def command() -> None:
-        try:
-            with transaction.atomic():  # the command's write, kept open while the relay hears
-                apply_order(gateway, seen(UUID_A, "1"), Change.CREATED)
-                inserted.set()
-                release.wait(30)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        with transaction.atomic():  # the command's write, kept open while the relay hears
+            apply_order(gateway, seen(UUID_A, "1"), Change.CREATED)
+            inserted.set()
+            release.wait(30)
 
     def relay() -> None:
-        try:
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_backend_pid()")
-                    relay_pid.append(cursor.fetchone()[0])
-            backend.set()
-            located = seen(UUID_A, "1", OrderState.LOCATED, "3")
-            apply_orders(gateway, [(seen(UUID_A, "1"), Change.CREATED), (located, Change.MODIFIED)])
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                relay_pid.append(cursor.fetchone()[0])
+        backend.set()
+        located = seen(UUID_A, "1", OrderState.LOCATED, "3")
+        apply_orders(gateway, [(seen(UUID_A, "1"), Change.CREATED), (located, Change.MODIFIED)])
 
-    writer = threading.Thread(target=command, daemon=True)
-    writer.start()
+    writer = in_thread(command, errors)
     wait_until(lambda: inserted.is_set() or not writer.is_alive())
-    reader = threading.Thread(target=relay, daemon=True)
-    reader.start()
+    reader = in_thread(relay, errors)
     wait_until(lambda: backend.is_set() or not reader.is_alive())
     if connection.vendor == "postgresql":
         wait_until(lambda: not reader.is_alive() or waiting_for_a_lock(relay_pid[0]))
