@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime, time
 from typing import Any, TypeVar
 
 import pytest
+import time_machine
 from asgiref.sync import sync_to_async
 from django.db import connection
 from django.test import Client
@@ -36,6 +38,19 @@ def fast_gateway_settings(settings: Any) -> None:
     settings.TTPORTAL_DISCOVERY_SECONDS = 1.5
     settings.TTPORTAL_PAIRING_SECONDS = 2.0
     settings.TTPORTAL_PAIRING_POLL_SECONDS = 0.2
+
+
+@pytest.fixture
+def lunchtime(site: Site) -> Iterator[datetime]:
+    """The clock at 12:30 today in the site's time zone, still ticking.
+
+    For a test about "today": an order started half an hour ago is yesterday's in Paris when
+    the suite runs between 23:00 and 23:30 UTC (three statistics tests failed so at 23:10).
+    """
+    local_now = datetime.now(site.tz)
+    noon = datetime.combine(local_now.date(), time(12, 30), tzinfo=site.tz)
+    with time_machine.travel(noon, tick=True):
+        yield noon
 
 
 @pytest.fixture

@@ -66,6 +66,7 @@ def test_each_key_reads_only_its_own_history(riverside, hilltop, gateway, hillto
     assert [r["number"] for r in hilltop.get("/api/v1/history/").json()["results"]] == ["2"]
 
 
+@pytest.mark.usefixtures("lunchtime")  # the statistics count today's orders
 def test_each_key_counts_only_its_own_orders_in_the_statistics(riverside, gateway, hilltop_gateway):
     OrderRecordFactory.create(gateway=gateway)
     OrderRecordFactory.create(gateway=hilltop_gateway)

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from tests.orders.factories import OrderRecordFactory
 
-pytestmark = pytest.mark.django_db
+# "Today" is the site's: at lunchtime, whatever the hour the suite runs.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lunchtime")]
 
 
 def delivered(gateway, seconds: int, days_ago: int = 0):

@@ -65,6 +65,7 @@ def kitchen(site) -> Gateway:
     return GatewayFactory.create(site=site, name="Kitchen", status=Gateway.Status.OFFLINE)
 
 
+@pytest.mark.usefixtures("lunchtime")  # today's figures: an order cleared a minute ago
 async def test_the_board_arrives_on_connect_with_orders_gateways_and_todays_figures(
     alice, site, other_site, kitchen
 ):
