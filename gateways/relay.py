@@ -33,6 +33,7 @@ from gateways.services.identity import (
     record_conflict,
 )
 from ttgateway.client import (
+    EventStream,
     GatewayClient,
     GatewayError,
     GatewayInfo,
@@ -55,6 +56,10 @@ class RelayHandler(Protocol):
     async def snapshot(self, gateway_id: int, snapshot: Snapshot) -> None: ...
 
     async def event(self, gateway_id: int, event: OrderEvent) -> None: ...
+
+    def when_behind(self, resync: Callable[[int], None]) -> None:
+        """Remember ``resync``: the handler calls it with a gateway whose changes it could not
+        keep (a failed write), and the relay reconnects that gateway for a fresh snapshot."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,10 @@ class Relay:
         self.leases = leases
         self.followed: dict[int, tuple[Target, asyncio.Task[None]]] = {}
         self._last_noted: dict[int, datetime] = {}
+        self._streams: dict[int, EventStream] = {}
+        self._closing: set[asyncio.Task[None]] = set()
         self.connected: set[int] = set()
+        handler.when_behind(self.resync)
 
     async def run(self, stop: asyncio.Event) -> None:
         try:
@@ -198,6 +206,20 @@ class Relay:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
         self.connected.discard(gateway_id)
+
+    def resync(self, gateway_id: int) -> None:
+        """Reconnect a gateway now: its snapshot repairs what the handler lost. Waiting for the
+        gateway's next event instead left the mirror behind when the lost change was the
+        last one for a while (an order missing from the board until the next one came)."""
+        stream = self._streams.get(gateway_id)
+        if stream is None:
+            return  # not connected: the next connection starts with a snapshot anyway
+        log.warning(
+            "gateway %s: the mirror missed changes; reconnecting for a snapshot", gateway_id
+        )
+        closing = asyncio.get_running_loop().create_task(stream.close())
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
 
     async def stop_all(self) -> None:
         for gateway_id in list(self.followed):
@@ -252,16 +274,24 @@ class Relay:
             GatewayClient(target.base_url, target.token) as client,
             client.events(heartbeat=self.settings.heartbeat_seconds) as stream,
         ):
-            async for event in stream:
-                if isinstance(event, Snapshot):
-                    await self.handler.snapshot(target.gateway_id, event)
-                    if target.gateway_id not in self.connected:
-                        self.connected.add(target.gateway_id)
-                        backoff.reset()
-                        await _connected(target.gateway_id, True)
-                else:
-                    await self.handler.event(target.gateway_id, event)
-                    await self._heard(target.gateway_id, event)
+            self._streams[target.gateway_id] = stream
+            try:
+                await self._read(target, backoff, stream)
+            finally:
+                if self._streams.get(target.gateway_id) is stream:
+                    del self._streams[target.gateway_id]
+
+    async def _read(self, target: Target, backoff: Backoff, stream: EventStream) -> None:
+        async for event in stream:
+            if isinstance(event, Snapshot):
+                await self.handler.snapshot(target.gateway_id, event)
+                if target.gateway_id not in self.connected:
+                    self.connected.add(target.gateway_id)
+                    backoff.reset()
+                    await _connected(target.gateway_id, True)
+            else:
+                await self.handler.event(target.gateway_id, event)
+                await self._heard(target.gateway_id, event)
 
     async def _heard(self, gateway_id: int, event: OrderEvent) -> None:
         """Note when and how late the gateway was heard (for metrics), at most once a second."""

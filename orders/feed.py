@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError
 
@@ -40,6 +41,10 @@ class WriteFailed(Exception):
     """A batch could not be written: the relay reconnects, and the snapshot repairs it."""
 
 
+def _nobody(gateway_id: int) -> None:
+    """Until a relay asks to hear of it: the next event raises :class:`WriteFailed`."""
+
+
 class MirrorFeed:
     """Relay handler that keeps ``ActiveOrder`` equal to the gateways, skipping replays.
 
@@ -53,6 +58,10 @@ class MirrorFeed:
         self._queued: dict[int, list[OrderEvent]] = {}
         self._writers: dict[int, asyncio.Task[None]] = {}
         self._failed: dict[int, BaseException] = {}
+        self._resync: Callable[[int], None] = _nobody
+
+    def when_behind(self, resync: Callable[[int], None]) -> None:
+        self._resync = resync
 
     async def snapshot(self, gateway_id: int, snapshot: Snapshot) -> None:
         await self.flush(gateway_id, raise_failure=False)  # the snapshot repairs a failure
@@ -101,14 +110,15 @@ class MirrorFeed:
             try:
                 await self._write_batch(gateway_id, batch)
             except Exception as exc:
-                # What is queued after a failed write is dropped with it: the reader raises on
-                # its next event and reconnects, and the snapshot makes the mirror right.
+                # What is queued after a failed write is dropped with it: the relay reconnects
+                # now (or the reader raises on its next event), and the snapshot makes the
+                # mirror right.
                 log.exception("gateway %s: writing %s change(s) failed", gateway_id, len(batch))
                 queued.clear()
                 self._failed[gateway_id] = exc
+                self._resync(gateway_id)
 
-    @staticmethod
-    async def _write_batch(gateway_id: int, batch: list[OrderEvent]) -> None:
+    async def _write_batch(self, gateway_id: int, batch: list[OrderEvent]) -> None:
         """Write one batch, again after a lost connection (a database restarting): the batch
         rolled back whole, so writing it again is writing it once. Without this, when the
         lost write held a rush's last changes, no next event came to make the reader

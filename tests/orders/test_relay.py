@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import DataError
 
 from gateways.models import Gateway, StatusChange
 from gateways.relay import Backoff, Relay, RelaySettings, Target
@@ -20,7 +21,7 @@ from orders.feed import MirrorFeed
 from orders.models import ActiveOrder, OrderRecord
 from tests.orders.factories import ActiveOrderFactory
 from tests.portal_fixtures import eventually_in_db
-from ttgateway.client import Snapshot
+from ttgateway.client import OrderEvent, Snapshot
 from ttgateway.waiting import eventually
 from ttportal.dbthread import in_db_thread
 
@@ -232,6 +233,39 @@ async def test_a_failing_handler_is_retried_and_does_not_stop_the_relay(
         await eventually_in_db(lambda: "5" in mirrored(paired_gateway))
         assert handler.failed
         assert not following.task.done()
+        assert await sync_to_async(status_of)(paired_gateway) == "online", "not the gateway's fault"
+    finally:
+        await following.close()
+
+
+class WriteFailsOnce(MirrorFeed):
+    """A feed whose first batch of changes the database refuses (a value it will not store)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = 0
+
+    async def _write_batch(self, gateway_id: int, batch: list[OrderEvent]) -> None:
+        if not self.refused:
+            self.refused = len(batch)
+            raise DataError("value out of range")
+        await super()._write_batch(gateway_id, batch)
+
+
+async def test_a_change_the_mirror_failed_to_write_is_repaired_without_waiting_for_the_next(
+    paired_gateway, sim, sim_controls
+):
+    handler = WriteFailsOnce()
+    following = Following(handler)
+    try:
+        await eventually(lambda: paired_gateway.pk in following.relay.connected)
+        attempts = following.relay.attempts
+
+        await sim_controls.start_tracker("8")  # the last change for a while: nothing follows
+
+        await eventually_in_db(lambda: "8" in mirrored(paired_gateway))
+        assert handler.refused == 1
+        assert following.relay.attempts > attempts, "mirrored without the reconnect's snapshot"
         assert await sync_to_async(status_of)(paired_gateway) == "online", "not the gateway's fault"
     finally:
         await following.close()

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from aiohttp import WSMsgType, web
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from gateways.models import AccessToken, Gateway, StatusChange
@@ -175,6 +175,9 @@ def _tally() -> Iterator[None]:
 @settings(
     max_examples=25,
     deadline=None,
+    # No shrinking: an example here is a real socket and up to 25 s. Shrinking a failure ran
+    # into pytest's timeout after 5 minutes, and the timeout was all the report then showed.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(frames=st.lists(garbage_frames | st.binary(max_size=64), min_size=1, max_size=6))
