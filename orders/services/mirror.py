@@ -110,6 +110,39 @@ def _fields(seen: GatewayOrder) -> dict[str, Any]:
     }
 
 
+def _filed_before(gateway: Gateway, order_uuid: str) -> int | None:
+    """The version a new mirror row of this order continues from: 0 for an order never filed,
+    None for one filed as cleared (news of it is late news), and the last version a plugin saw
+    when a snapshot's guess that it had gone is undone.
+
+    A snapshot closes the orders it lacks as ghosts, cleared at an unknown time: a guess,
+    wrong when the gateway had only left one out (an item the portal could not read, a
+    garbled snapshot). When the gateway then says the order is active, the guess is deleted
+    and the order comes back to the board; without this it stayed off the board until it was
+    cleared. Its versions go on from the ghost's clear, so a plugin that drops what it has
+    seen (docs/webhooks.md) does not drop its comeback.
+    """
+    filed = OrderRecord.objects.filter(uuid=order_uuid).first()
+    if filed is None:
+        return 0
+    guessed = (
+        filed.gateway_id == gateway.pk
+        and filed.cleared_by == OrderRecord.ClearedBy.UNKNOWN
+        and filed.cleared is None  # the history pull has not confirmed the clear
+    )
+    if not guessed:
+        return None
+    log.info("gateway %s: order %s is active after all; back on the board", gateway.pk, order_uuid)
+    filed.delete()
+    last = (
+        Event.objects.filter(gateway=gateway, data__uuid=order_uuid)
+        .order_by("-id")
+        .values_list("data__version", flat=True)
+        .first()
+    )
+    return last if isinstance(last, int) else 0
+
+
 def _upsert(
     gateway: Gateway,
     seen: GatewayOrder,
@@ -125,7 +158,8 @@ def _upsert(
     fields = _fields(seen)
     order = ActiveOrder.objects.select_for_update().filter(gateway=gateway, uuid=seen.uuid).first()
     created = order is None
-    if order is None and OrderRecord.objects.filter(uuid=seen.uuid).exists():
+    previous = _filed_before(gateway, seen.uuid) if order is None else 0
+    if previous is None:
         # Late news of an order already filed in history: a command cleared it and the relay
         # is only now hearing that it was started. The gateway's uuid of an order is never
         # reused, so writing it again would bring back a ghost, tell the boards and the feed
@@ -134,6 +168,7 @@ def _upsert(
         return None
     if order is None:
         order = ActiveOrder(gateway=gateway, uuid=seen.uuid, first_seen=now, **fields)
+        order.version = previous + 1
         changed = True
         change = Change.CREATED if change is not Change.SNAPSHOT else change
         was = ("", "", False)

@@ -190,3 +190,32 @@ def test_an_order_the_mirror_never_saw_is_still_filed_when_cleared_from_the_boar
     record = OrderRecord.objects.get()
     assert (record.name, record.cleared_by) == ("3", OrderRecord.ClearedBy.PORTAL)
     assert record.cleared is not None
+
+
+def test_an_order_a_snapshot_took_for_gone_comes_back_when_the_gateway_says_it_is_active(kitchen):
+    """One snapshot left it out (an item the portal could not read): a guess, not a clear."""
+    apply_order(kitchen, seen(UUID_A, "7"), Change.CREATED)
+    apply_snapshot(kitchen, [seen(UUID_B, "8")])
+    assert OrderRecord.objects.get().cleared_by == OrderRecord.ClearedBy.UNKNOWN
+
+    apply_snapshot(kitchen, [seen(UUID_A, "7"), seen(UUID_B, "8")])
+
+    assert sorted(ActiveOrder.objects.values_list("name", flat=True)) == ["7", "8"]
+    assert not OrderRecord.objects.exists(), "the ghost's record was a guess, now undone"
+    told = [(e.type, e.data["version"]) for e in Event.objects.filter(data__uuid=UUID_A)]
+    assert told == [
+        (Event.Type.ORDER_CREATED, 1),
+        (Event.Type.ORDER_CLEARED, 2),
+        (Event.Type.ORDER_CREATED, 3),  # above the clear's: a plugin keeps it
+    ]
+
+
+def test_news_of_an_order_whose_clear_the_history_confirmed_does_not_bring_it_back(kitchen):
+    apply_order(kitchen, seen(UUID_A, "7"), Change.CREATED)
+    apply_snapshot(kitchen, [])
+    OrderRecord.objects.update(cleared=NOON + timedelta(minutes=9))  # as the pull confirms it
+
+    apply_order(kitchen, seen(UUID_A, "7", OrderState.LOCATED, "4"), Change.MODIFIED)
+
+    assert not ActiveOrder.objects.exists()
+    assert OrderRecord.objects.get().cleared == NOON + timedelta(minutes=9)
