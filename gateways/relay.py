@@ -57,6 +57,9 @@ class RelayHandler(Protocol):
 
     async def event(self, gateway_id: int, event: OrderEvent) -> None: ...
 
+    async def drain(self) -> None:
+        """Until the work handed over is done: the relay calls it as it stops."""
+
     def when_behind(self, resync: Callable[[int], None]) -> None:
         """Remember ``resync``: the handler calls it with a gateway whose changes it could not
         keep (a failed write), and the relay reconnects that gateway for a fresh snapshot."""
@@ -184,6 +187,7 @@ class Relay:
                     await asyncio.wait_for(stop.wait(), self.settings.refresh_seconds)
         finally:
             await self.stop_all()
+            await self.handler.drain()
             if self.leases is not None:
                 await in_db_thread(self.leases.release_all)()
 

@@ -87,6 +87,19 @@ class MirrorFeed:
         if len(queued) >= BACKLOG:
             await self.flush(gateway_id)
 
+    async def drain(self) -> None:
+        """Until every change handed over is written (or has failed), and the database thread
+        has finished what a cancelled reader left on it: the relay calls this as it stops.
+
+        Database work left running past its event loop could announce a change (an
+        ``async_to_sync`` publish) to a loop that no longer ran, and wait for it for ever with
+        the database thread: the test suite hung so, every later test waiting behind it.
+        """
+        writers = [writer for writer in self._writers.values() if not writer.done()]
+        if writers:
+            await asyncio.wait(writers)  # not cancelled: a stopping relay finishes its writes
+        await in_db_thread(_nothing)()  # one thread, in order: queued behind what is left
+
     async def flush(self, gateway_id: int, raise_failure: bool = True) -> None:
         """Until everything queued for the gateway is written."""
         writer = self._writers.get(gateway_id)
@@ -132,6 +145,10 @@ class MirrorFeed:
                     raise
                 log.warning("gateway %s: the database did not answer; writing again", gateway_id)
                 await asyncio.sleep(pause)
+
+
+def _nothing() -> None:
+    pass
 
 
 def _apply_snapshot(gateway_id: int, snapshot: Snapshot) -> tuple[int, int]:
