@@ -91,9 +91,10 @@ class MirrorFeed:
         """Until every change handed over is written (or has failed), and the database thread
         has finished what a cancelled reader left on it: the relay calls this as it stops.
 
-        Database work left running past its event loop could announce a change (an
-        ``async_to_sync`` publish) to a loop that no longer ran, and wait for it for ever with
-        the database thread: the test suite hung so, every later test waiting behind it.
+        Database work left running past its event loop can announce a change (an
+        ``async_to_sync`` publish) to a loop that no longer runs, and wait for it for ever with
+        the database thread. Suspected, not proven, in a CI run where every async test after
+        the relay's timed out behind that thread.
         """
         writers = [writer for writer in self._writers.values() if not writer.done()]
         if writers:
