@@ -57,7 +57,6 @@ class Following:
     """A relay running in the background of a test, stopped (and checked) at the end."""
 
     def __init__(self, handler: Any) -> None:
-        self.handler = handler
         self.relay = CountingRelay(handler)
         self.stop = asyncio.Event()
         self.task = asyncio.create_task(self.relay.run(self.stop))
