@@ -65,8 +65,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    # Last of those that act, as django-axes asks: it turns a locked-out sign-in into the
+    # lockout page.
     "axes.middleware.AxesMiddleware",
+    # Innermost, doing nothing: it keeps every middleware above in the request's one thread
+    # under ASGI instead of crossing to the event loop and back around each (ttportal.middleware).
+    "ttportal.middleware.OneThreadPerRequest",
 ]
 
 # Content-Security-Policy: the portal's pages run only scripts and styles served from the
