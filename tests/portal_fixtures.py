@@ -156,7 +156,7 @@ def paired_gateway(gateway: Gateway, sim: ThreadedSimulator) -> Gateway:
 def database_url() -> str:
     """The test database, as a child process must reach it."""
     db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
+    if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
     user = db["USER"] or "postgres"
     return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"

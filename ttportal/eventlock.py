@@ -22,7 +22,8 @@ The guard chosen here is a writer lock, the simplest of the three usual ones:
 PostgreSQL: a transaction-scoped advisory lock (released by COMMIT or ROLLBACK, never leaked).
 SQLite: the database itself is the lock. The portal's connections begin ``IMMEDIATE``
 (settings), so a writing transaction holds the one database write lock from BEGIN to COMMIT
-and two writers are never open at once.
+and two writers are never open at once (within the single box's process they queue for a lock
+of the process first, ``ttportal.sqlite``; the order is the same).
 
 Callers take the lock *first*, before any row lock: a transaction holding a row lock while it
 waits for this lock, beside one holding this lock while it waits for that row, would deadlock.

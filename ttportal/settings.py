@@ -132,6 +132,8 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql") and TTPORTAL_DB_POOL_SI
         "pool": {"min_size": 2, "max_size": TTPORTAL_DB_POOL_SIZE, "timeout": 10}
     }
 elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # also a sqlite:/// DATABASE_URL
+    # Django's backend, with the process's writers queued in the process (ttportal.sqlite).
+    DATABASES["default"]["ENGINE"] = "ttportal.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         # Writers take the lock when they begin, so a second writer waits (up to the timeout)
         # instead of failing at once mid-transaction; WAL lets the boards read meanwhile.
@@ -223,7 +225,7 @@ CHANNEL_LAYERS: dict[str, Any] = (
 
 # One machine, one SQLite file: only there may secrets come from files the box generated. A
 # deployment with a database server or Redis spans machines that could not share those files.
-TTPORTAL_SINGLE_BOX = not REDIS_URL and DATABASES["default"]["ENGINE"].endswith("sqlite3")
+TTPORTAL_SINGLE_BOX = not REDIS_URL and DATABASES["default"]["ENGINE"] == "ttportal.sqlite"
 # The "api" cache counts the POS API's per-key rate limits: shared by every web process when
 # scaled, this process's memory on the single box.
 CACHES: dict[str, Any] = {

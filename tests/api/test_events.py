@@ -196,7 +196,7 @@ class Writer(threading.Thread):
         self.error: BaseException | None = None
 
     def _watch(self, execute: Callable[..., Any], sql: str, *args: Any) -> Any:
-        if "pg_advisory_xact_lock" in sql or sql.startswith("BEGIN"):
+        if "pg_advisory_xact_lock" in sql:
             self.locking.set()
         return execute(sql, *args)
 
@@ -206,6 +206,9 @@ class Writer(threading.Thread):
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_backend_pid()")
                     self.backend_pid = cursor.fetchone()[0]
+            if connection.vendor == "sqlite":
+                # The begin itself waits, for the process's writer lock (ttportal.sqlite).
+                self.locking.set()
             with connection.execute_wrapper(self._watch), transaction.atomic():
                 data = {"writer": self.name}
                 self.event_id = events.record(Event.Type.GATEWAY_ONLINE, self.gateway, data).pk
@@ -264,7 +267,7 @@ def test_a_reader_never_skips_an_event_committed_after_a_later_one(racing_site):
     wait_until(b.locking.is_set)
     if connection.vendor == "postgresql":
         wait_until(lambda: b.done.is_set() or waiting_for_a_lock(b))
-    # SQLite: B's BEGIN IMMEDIATE waits for the database's one write lock, which A holds.
+    # SQLite: B's transaction waits to begin, for the process's writer lock, which A holds.
 
     read_while_racing = events.feed(site_ids, after=0, limit=100)
     release_a.set()
