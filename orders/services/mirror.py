@@ -261,9 +261,13 @@ def remove_order(
     if not removed and seen is not None:
         unsaved = ActiveOrder(gateway=gateway, uuid=seen.uuid, **_fields(seen))
         record_cleared(unsaved, when, cleared_by)
-    OrderRecord.objects.filter(uuid=order_uuid, gateway=gateway).exclude(
+    mislabelled = OrderRecord.objects.filter(uuid=order_uuid, gateway=gateway).exclude(
         cleared_by=cleared_by
-    ).update(cleared_by=cleared_by, sequence=next_sequence(), updated=timezone.now())
+    )
+    # Asked first: a sequence number is a locked counter row, taken only for a record that
+    # changes (after a command's own clear, none does).
+    if mislabelled.exists():
+        mislabelled.update(cleared_by=cleared_by, sequence=next_sequence(), updated=timezone.now())
     return removed
 
 
