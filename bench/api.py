@@ -146,6 +146,19 @@ def api_requests(portal_url: str, gateway: int, key: str) -> tuple[Request, Requ
     return start, clear
 
 
+def floor_requests(portal_url: str, gateway: int, key: str) -> tuple[Request, Request]:
+    """The cheapest API request there is: read one gateway (key, scope, one row, a problem-free
+    answer). What any command pays before its own work: the ceiling of the API's throughput."""
+    headers = {"Authorization": f"Bearer {key}"}
+
+    async def read(http: aiohttp.ClientSession, name: str) -> None:
+        async with http.get(f"{portal_url}/api/v1/gateways/{gateway}/", headers=headers) as r:
+            expect(r, 200)
+            await r.read()
+
+    return read, read
+
+
 async def one_round(
     side: Side,
     bases: Sequence[str],
@@ -277,7 +290,7 @@ def portal_argvs(mode: str, ports: Sequence[int]) -> list[list[str]]:
     return [*daphnes, [sys.executable, "manage.py", "relay"]]
 
 
-def run_mode(s: Settings, work: Path) -> list[tuple[Side, Side]]:
+def run_mode(s: Settings, work: Path) -> list[tuple[Side, Side, Side]]:
     environment(s.mode, work)
     sim_port = free_port()
     ports = [free_port() for _ in range(1 if s.mode == "single" else 2)]
@@ -319,11 +332,11 @@ async def measure(
     key: str,
     token: str,
     portal_pids: Sequence[int],
-) -> list[tuple[Side, Side]]:
+) -> list[tuple[Side, Side, Side]]:
     rounds = []
     portal_urls = [f"http://{HOST}:{port}" for port in ports]
     for n in range(s.repeat):
-        say(f"[{s.mode}] round {n + 1}/{s.repeat}: direct, then API (c={s.concurrency})")
+        say(f"[{s.mode}] round {n + 1}/{s.repeat}: direct, API, API floor (c={s.concurrency})")
         direct = await one_round(
             Side("direct"), [sim_url], direct_requests("", token), s, 100_000 + n * 10_000, []
         )
@@ -336,7 +349,16 @@ async def measure(
             500_000 + n * 10_000,
             portal_pids,
         )
-        rounds.append((direct, api))
+        await settled(portal_pids)
+        floor = await one_round(
+            Side("API floor: GET a gateway"),
+            portal_urls,
+            floor_requests("", gateway, key),
+            s,
+            0,
+            portal_pids,
+        )
+        rounds.append((direct, api, floor))
     return rounds
 
 
@@ -347,11 +369,12 @@ def best(sides: Sequence[Side]) -> Side:
     return max(sides, key=lambda side: side.per_second)
 
 
-def render(mode: str, s: Settings, rounds: Sequence[tuple[Side, Side]]) -> str:
-    direct = best([d for d, _ in rounds])
-    api = best([a for _, a in rounds])
+def render(mode: str, s: Settings, rounds: Sequence[tuple[Side, Side, Side]]) -> str:
+    direct = best([d for d, _, _ in rounds])
+    api = best([a for _, a, _ in rounds])
+    floor = best([f for _, _, f in rounds])
     lines = []
-    for side in (direct, api):
+    for side in (direct, api, floor):
         lines.append(
             f"| {mode} | {side.name} | {s.concurrency} | {number_cell(side.per_second)} | "
             f"{number_cell(side.p_ms(0.5))} | {number_cell(side.p_ms(0.99))} | "
@@ -366,6 +389,11 @@ def render(mode: str, s: Settings, rounds: Sequence[tuple[Side, Side]]) -> str:
     lines.append(
         f"| {mode} | **API ÷ direct** | | **{throughput:.2f}** | "
         f"{api.p_ms(0.5) / direct.p_ms(0.5):.2f} | **{p99:.2f}** | | {verdict} |"
+    )
+    lines.append(
+        f"| {mode} | API floor ÷ direct | | {floor.per_second / direct.per_second:.2f} | "
+        f"{floor.p_ms(0.5) / direct.p_ms(0.5):.2f} | "
+        f"{floor.p_ms(0.99) / direct.p_ms(0.99):.2f} | | |"
     )
     return "\n".join(lines)
 
