@@ -13,9 +13,10 @@ import uuid as uuidlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import DatabaseError, transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from gateways.models import Gateway, Site
@@ -29,6 +30,8 @@ from ttportal.eventlock import hold_event_writer_lock
 from ttportal.realtime import publish_on_commit, site_group
 
 log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=Model)
 
 
 class Change(StrEnum):
@@ -98,6 +101,15 @@ def _announce_removal(gateway: Gateway, order: ActiveOrder, change: Change) -> N
     )
 
 
+def _the_one(rows: QuerySet[M]) -> M | None:
+    """The row of a lookup by a unique key, or None: ``.first()`` without its ``ORDER BY``.
+
+    ``first()`` orders by the model's default ordering, which Django resolves anew for every
+    query: about a tenth of the mirror's work at lunch (py-spy), for lookups of one row at most.
+    """
+    return next(iter(rows.order_by()[:1]), None)
+
+
 def _fields(seen: GatewayOrder) -> dict[str, Any]:
     return {
         "name": seen.name,
@@ -122,7 +134,7 @@ def _filed_before(gateway: Gateway, order_uuid: str) -> int | None:
     cleared. Its versions go on from the ghost's clear, so a plugin that drops what it has
     seen (docs/webhooks.md) does not drop its comeback.
     """
-    filed = OrderRecord.objects.filter(uuid=order_uuid).first()
+    filed = _the_one(OrderRecord.objects.filter(uuid=order_uuid))
     if filed is None:
         return 0
     guessed = (
@@ -156,7 +168,9 @@ def _upsert(
         return None
     now = timezone.now()
     fields = _fields(seen)
-    order = ActiveOrder.objects.select_for_update().filter(gateway=gateway, uuid=seen.uuid).first()
+    order = _the_one(
+        ActiveOrder.objects.select_for_update().filter(gateway=gateway, uuid=seen.uuid)
+    )
     created = order is None
     previous = _filed_before(gateway, seen.uuid) if order is None else 0
     if previous is None:
@@ -199,8 +213,11 @@ def _remove(
     cleared_by: OrderRecord.ClearedBy,
 ) -> int:
     """Take orders off the board and into history (clear time unknown for snapshot ghosts)."""
-    leaving = list(
-        ActiveOrder.objects.filter(gateway=gateway, uuid__in=list(uuids)).select_related("gateway")
+    leaving = sorted(
+        ActiveOrder.objects.filter(gateway=gateway, uuid__in=list(uuids))
+        .select_related("gateway")
+        .order_by(),  # sorted here: the models' default ordering cost every change a compile
+        key=lambda order: (order.created, order.name),
     )
     for order in leaving:
         record_cleared(order, cleared_at, cleared_by)
