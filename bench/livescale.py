@@ -636,7 +636,13 @@ async def measure(
                 drive_gateway(http, url, names, s.rate, random.uniform(0, 1 / s.rate), sent[i])
                 for i, (url, _p, _pid) in enumerate(sims)
             ]
+            # Memory over the rush, from the sockets open: the soak's "flat" is read here (the
+            # start above is before the sockets, which take memory of their own).
+            rss_rush = [where.rss()]
+            sampling = asyncio.ensure_future(sample_rss(where, rss_rush, RSS_EVERY_SECONDS))
             await asyncio.gather(*drives)
+            sampling.cancel()
+            rss_rush.append(where.rss())
             rush = await collect(
                 f"{mode}: rush {len(sims)} gateways x {s.changes} at {s.rate:g}/s",
                 s,
@@ -673,6 +679,13 @@ async def measure(
                 f"{mode}: RSS MB start -> end: "
                 + ", ".join(f"{k} {rss_start[k]:.0f} -> {rss_end[k]:.0f}" for k in rss_start)
             )
+            out.append(
+                f"{mode}: RSS MB over the rush, every {RSS_EVERY_SECONDS:g} s from the sockets "
+                "open to its last change: "
+                + "; ".join(
+                    f"{k} " + " ".join(f"{sample[k]:.0f}" for sample in rss_rush) for k in rss_start
+                )
+            )
             for case in cases:
                 out.append(f"\n| {case.label} | |\n| --- | ---: |")
                 out.extend(f"| {k} | {v} |" for k, v in case.rows())
@@ -683,6 +696,16 @@ async def measure(
             for d in directs:
                 if d.task is not None:
                     d.task.cancel()
+
+
+RSS_EVERY_SECONDS = 30.0
+
+
+async def sample_rss(where: Portal, into: list[dict[str, float]], every: float) -> None:
+    """Each process's resident memory every ``every`` seconds, until cancelled."""
+    while True:
+        await asyncio.sleep(every)
+        into.append(where.rss())
 
 
 async def collect(
