@@ -4,7 +4,7 @@ Under ASGI, Django runs every middleware that *can* run async in async mode, and
 middlewares (``MiddlewareMixin``) then hand each ``process_request`` and ``process_response`` to
 a thread and back: with one sync-only middleware (WhiteNoise) in the chain, a request crossed
 between the event loop and its thread about twenty times. Each crossing costs a wake-up of each
-side and a turn at the GIL; together they were about half of the CPU of the cheapest API
+side and a turn at the GIL; together they were about a fifth of the CPU of the cheapest API
 request (bench/README.md, ``bench.api``'s floor). Django's docs say the same of a mixed chain:
 sync middleware means a thread per request anyway.
 

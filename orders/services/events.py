@@ -52,7 +52,7 @@ def events_group(site_id: int) -> str:
 @functools.cache
 def _order_shape() -> ActiveOrderSerializer:
     """One serializer for every event's order. A ``ModelSerializer`` builds its fields from the
-    model each time one is made (a twentieth of the relay's work at lunch, py-spy); once built
+    model each time one is made (7% of the relay's work in the lunch rush, py-spy); once built
     they hold no state of the order they represent, so one set serves every order and thread."""
     return ActiveOrderSerializer()
 
