@@ -8,6 +8,7 @@ wants the fast discovery and pairing settings asks for them in its conftest (``f
 from __future__ import annotations
 
 import subprocess
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, time
 from typing import Any, TypeVar
@@ -148,6 +149,26 @@ def paired_gateway(gateway: Gateway, sim: ThreadedSimulator) -> Gateway:
     assert pair(gateway, sim).outcome == PairingAttempt.Outcome.PAIRED
     gateway.refresh_from_db()
     return gateway
+
+
+# --- threads ---------------------------------------------------------------------------------
+
+
+def in_thread(work: Callable[[], object], errors: list[BaseException]) -> threading.Thread:
+    """``work`` started on a thread of its own (its own database connection, closed after);
+    what it raises is kept in ``errors`` for the test, not lost in the thread."""
+
+    def guarded() -> None:
+        try:
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=guarded, daemon=True)
+    thread.start()
+    return thread
 
 
 # --- child processes ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from orders.services.mirror import (
     remove_order,
 )
 from tests.factories import GatewayFactory, SiteFactory
+from tests.portal_fixtures import in_thread
 from ttgateway.client import ActiveOrder as GatewayOrder
 from ttgateway.protocol import OrderState, OrderType
 from ttgateway.waiting import wait_until
@@ -230,23 +231,6 @@ def waiting_for_a_lock(writer: Writer | int | None) -> bool:
         cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
         row = cursor.fetchone()
     return row is not None and row[0] == "Lock"
-
-
-def in_thread(work: Callable[[], object], errors: list[BaseException]) -> threading.Thread:
-    """``work`` started on a thread of its own (its own database connection, closed after);
-    what it raises is kept in ``errors`` for the test, not lost in the thread."""
-
-    def guarded() -> None:
-        try:
-            work()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=guarded, daemon=True)
-    thread.start()
-    return thread
 
 
 @pytest.fixture

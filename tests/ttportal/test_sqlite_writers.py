@@ -8,14 +8,15 @@ fail them: each test below would fail with "database is locked" rather than pass
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Callable
 
 import pytest
-from django.db import OperationalError, connection, connections, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.backends.sqlite3 import base as django_sqlite
 
 from gateways.models import Site
+from tests.portal_fixtures import in_thread
 from ttportal.sqlite import base as backend
 
 pytestmark = [
@@ -24,25 +25,15 @@ pytestmark = [
 ]
 
 
-def in_thread(work: Callable[[], None]) -> None:
-    """Run ``work`` on a thread of its own (its own connection), closing that connection after,
-    as Django does at the end of a request; re-raise what it raised."""
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as exc:  # handed to the test's thread
-            failure.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
+def run_in_thread(work: Callable[[], None]) -> None:
+    """Run ``work`` on a thread of its own (its own connection, closed after, as at the end of a
+    request) and wait for it; re-raise what it raised."""
+    errors: list[BaseException] = []
+    thread = in_thread(work, errors)
     thread.join(timeout=60)
     assert not thread.is_alive()
-    if failure:
-        raise failure[0]
+    if errors:
+        raise errors[0]
 
 
 def write(name: str) -> None:
@@ -57,7 +48,7 @@ def test_the_writer_lock_is_held_for_the_transaction_and_freed_by_its_commit() -
             Site.objects.create(name="Committed")
         assert not backend._WRITER.locked()  # its connection still open
 
-    in_thread(inside)
+    run_in_thread(inside)
     assert not backend._WRITER.locked()
     write("Next")
     assert set(Site.objects.values_list("name", flat=True)) >= {"Committed", "Next"}
@@ -73,9 +64,9 @@ def test_a_rolled_back_transaction_frees_the_lock() -> None:
         with pytest.raises(ValueError, match="caller's own"):
             rolled_back()
         assert not backend._WRITER.locked()  # its connection still open
-        in_thread(lambda: write("While the first is still connected"))
+        run_in_thread(lambda: write("While the first is still connected"))
 
-    in_thread(fails)
+    run_in_thread(fails)
     assert not backend._WRITER.locked()
     write("After the rollback")
     assert not Site.objects.filter(name="Rolled back").exists()
@@ -88,7 +79,7 @@ def test_a_connection_closed_in_a_transaction_frees_the_lock() -> None:
         Site.objects.create(name="Abandoned")
         connection.close()  # as a thread that dies with a transaction open would leave it
 
-    in_thread(abandoned)
+    run_in_thread(abandoned)
     assert not backend._WRITER.locked()
     write("After the close")
     assert not Site.objects.filter(name="Abandoned").exists()
@@ -102,7 +93,7 @@ def test_a_begin_that_fails_frees_the_lock(monkeypatch: pytest.MonkeyPatch) -> N
         django_sqlite.DatabaseWrapper, "_start_transaction_under_autocommit", refused
     )
     with pytest.raises(OperationalError, match="disk I/O"):
-        in_thread(lambda: write("Never"))
+        run_in_thread(lambda: write("Never"))
     monkeypatch.undo()
     assert not backend._WRITER.locked()
     write("After the failed begin")
@@ -110,11 +101,9 @@ def test_a_begin_that_fails_frees_the_lock(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_many_threads_writing_at_once_all_commit() -> None:
     """None is refused as locked, none is lost."""
-    threads = [
-        threading.Thread(target=in_thread, args=(lambda n=n: write(f"W{n}"),)) for n in range(8)
-    ]
-    for thread in threads:
-        thread.start()
+    errors: list[BaseException] = []
+    threads = [in_thread(functools.partial(write, f"W{n}"), errors) for n in range(8)]
     for thread in threads:
         thread.join(timeout=60)
+    assert errors == []
     assert Site.objects.filter(name__startswith="W").count() == 8
