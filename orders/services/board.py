@@ -7,11 +7,12 @@ shapes of a card and of the figures are defined here, once, for the snapshot and
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Q
+from django.db import connections
 from django.utils import timezone
 
 from gateways.models import Gateway, Site
@@ -68,25 +69,58 @@ def today_figures(site: Site, now: datetime | None = None) -> dict[str, Any]:
     """
     now = now or timezone.now()
     start, end = local_day(site, now)
-    active = ActiveOrder.objects.filter(gateway__site=site).aggregate(
-        active=Count("pk"),
-        over=Count("pk", filter=Q(created__lt=now - timedelta(seconds=site.target_seconds))),
-    )
-    cleared = OrderRecord.objects.filter(site=site, cleared__gte=start, cleared__lt=end).aggregate(
-        count=Count("pk"),
-        average=Avg("delivery_seconds"),
-        over=Count("pk", filter=Q(delivery_seconds__gt=site.target_seconds)),
-    )
-    average = cleared["average"]
+    connection = connections[OrderRecord.objects.db]
+    ops = connection.ops
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _figures_sql(connection.alias),
+            [
+                ops.adapt_datetimefield_value(now - timedelta(seconds=site.target_seconds)),
+                site.pk,
+                site.target_seconds,
+                site.pk,
+                ops.adapt_datetimefield_value(start),
+                ops.adapt_datetimefield_value(end),
+            ],
+        )
+        active, over, count, average, cleared_over = cursor.fetchone()
     return {
-        "active": active["active"],
-        "over_target": active["over"],
-        "cleared": cleared["count"],
-        "cleared_over_target": cleared["over"],
+        "active": active,
+        "over_target": over or 0,
+        "cleared": count,
+        "cleared_over_target": cleared_over or 0,
         "average_delivery_seconds": round(average) if average is not None else None,
         "day_starts": start.isoformat(),
         "day_ends": end.isoformat(),
     }
+
+
+@functools.cache
+def _figures_sql(alias: str) -> str:
+    """The query of :func:`today_figures`: both aggregates in one statement, names from the
+    models. Written out because the relay reads a site's figures after every clear: the two
+    aggregate querysets it replaced cost more to compile than to run (bench/README.md).
+    Parameters: the moment before which an active order is over target, the site, the
+    target in seconds, the site again, the day's start and its end."""
+    quote = connections[alias].ops.quote_name
+    order, gateway, record = ActiveOrder._meta, Gateway._meta, OrderRecord._meta
+
+    def column(meta: Any, field: str) -> str:
+        return quote(meta.get_field(field).column)
+
+    delivery = f"r.{column(record, 'delivery_seconds')}"
+    return (
+        "SELECT a.active, a.over, r.count, r.average, r.over FROM ("  # noqa: S608 - names only
+        f"SELECT COUNT(*) AS active, SUM(CASE WHEN o.{column(order, 'created')} < %s "
+        "THEN 1 ELSE 0 END) AS over "
+        f"FROM {quote(order.db_table)} o JOIN {quote(gateway.db_table)} g "
+        f"ON g.{quote(gateway.pk.column)} = o.{column(order, 'gateway')} "
+        f"WHERE g.{column(gateway, 'site')} = %s) a, ("
+        f"SELECT COUNT(*) AS count, AVG({delivery}) AS average, "
+        f"SUM(CASE WHEN {delivery} > %s THEN 1 ELSE 0 END) AS over "
+        f"FROM {quote(record.db_table)} r WHERE r.{column(record, 'site')} = %s "
+        f"AND r.{column(record, 'cleared')} >= %s AND r.{column(record, 'cleared')} < %s) r"
+    )
 
 
 def site_board(

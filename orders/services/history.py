@@ -45,7 +45,9 @@ def record_cleared(
     A record the history pull already confirmed keeps the gateway's own times; only what the
     pull cannot know (how it was cleared, that it was seen live) is added.
     """
-    with transaction.atomic():
+    # savepoint=False: inside the caller's transaction (the mirror's, always) a savepoint of
+    # its own was two statements for nothing; ``get_or_create`` keeps its own, for a race.
+    with transaction.atomic(savepoint=False):
         return _record_cleared(order, cleared_at, cleared_by)
 
 

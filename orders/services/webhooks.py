@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import json
 import logging
 import random
@@ -30,7 +31,7 @@ from typing import Any
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -118,11 +119,43 @@ def update_endpoint(endpoint: WebhookEndpoint, changes: dict[str, Any]) -> Webho
 
 
 def endpoints_for(event: Event) -> list[WebhookEndpoint]:
-    """Enabled endpoints of usable keys that may see the event's site and want its type."""
-    candidates = WebhookEndpoint.objects.filter(
-        enabled=True, api_key__revoked=False, api_key__sites=event.site_id
-    ).filter(Q(api_key__expiry_date__isnull=True) | Q(api_key__expiry_date__gt=timezone.now()))
-    return [endpoint for endpoint in candidates.distinct() if endpoint.wants(event.type)]
+    """Enabled endpoints of usable keys that may see the event's site and want its type.
+
+    The query is written out once (``_endpoints_sql``) because it runs for every event the
+    mirror writes, and Django compiles a queryset anew each time: building this one (two
+    joins, an ``OR``, ``DISTINCT``) was most of what an event cost on top of its insert.
+    """
+    connection = connections[WebhookEndpoint.objects.db]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    candidates = WebhookEndpoint.objects.raw(_endpoints_sql(connection.alias), [now, event.site_id])
+    return [endpoint for endpoint in candidates if endpoint.wants(event.type)]
+
+
+@functools.cache
+def _endpoints_sql(alias: str) -> str:
+    """The query of :func:`endpoints_for`, what ``WebhookEndpoint.objects.filter(enabled=True,
+    api_key__revoked=False, api_key__sites=site).filter(Q(api_key__expiry_date__isnull=True)
+    | Q(api_key__expiry_date__gt=now)).distinct()`` compiles to, names taken from the models.
+    Parameters: now, then the site's id."""
+    quote = connections[alias].ops.quote_name
+    endpoint, key = WebhookEndpoint._meta, ApiKey._meta
+    through = ApiKey.sites.through._meta
+
+    def column(meta: Any, field: str) -> str:
+        return quote(meta.get_field(field).column)
+
+    columns = ", ".join(f"e.{quote(f.column)}" for f in endpoint.concrete_fields)
+    key_id = f"k.{quote(key.pk.column)}"
+    return (
+        f"SELECT {columns} FROM {quote(endpoint.db_table)} e "  # noqa: S608 - names, no input
+        f"JOIN {quote(key.db_table)} k ON {key_id} = e.{column(endpoint, 'api_key')} "
+        f"WHERE e.{column(endpoint, 'enabled')} AND NOT k.{column(key, 'revoked')} "
+        f"AND (k.{column(key, 'expiry_date')} IS NULL OR k.{column(key, 'expiry_date')} > %s) "
+        f"AND EXISTS (SELECT 1 FROM {quote(through.db_table)} s "
+        f"WHERE s.{column(through, 'apikey')} = {key_id} "
+        f"AND s.{column(through, 'site')} = %s) "
+        f"ORDER BY e.{quote(endpoint.pk.column)}"
+    )
 
 
 def enqueue_deliveries(event_id: int) -> list[int]:
