@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
+from autobahn.exception import Disconnected
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -100,8 +101,15 @@ class SiteEventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def portal_event(self, event: dict[str, Any]) -> None:
         # The publisher encoded the payload once for every socket (ttportal.realtime).
-        if not self.revoked:
+        if self.revoked:
+            return
+        try:
             await self.send(text_data=event["text"])
+        except Disconnected:
+            # The browser left while messages for it were still queued (a tab closed at
+            # lunch): its disconnect follows and ends this consumer. Daphne reports this
+            # as an error with a traceback, once per closing socket (django/channels#1820).
+            return
 
     async def portal_revoke(self, event: dict[str, Any]) -> None:
         """Access may have been taken away: leave what is no longer allowed, then close."""

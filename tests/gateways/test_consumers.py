@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
+from autobahn.exception import Disconnected
 from channels.testing import WebsocketCommunicator
 
 from gateways import services
+from gateways.consumers import SiteEventsConsumer
 from tests.portal_fixtures import session_cookie
 from ttportal.asgi import application
-from ttportal.realtime import apublish, site_group
+from ttportal.realtime import apublish, message, site_group
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,3 +91,17 @@ async def test_pairing_progress_is_pushed_to_open_pages(alice, gateway, sim):
     assert outcomes[0] == "waiting"
     assert outcomes[-1] == "missed"
     await communicator.disconnect()
+
+
+async def test_a_message_for_a_browser_that_has_just_left_is_dropped_quietly():
+    """Daphne raises ``Disconnected`` for a send to a socket the browser closed while messages
+    for it were queued; the consumer must not end with an error (and a logged traceback)."""
+
+    async def gone(_message: object) -> None:
+        raise Disconnected("Attempt to send on a closed protocol")
+
+    consumer = SiteEventsConsumer()
+    consumer.base_send = gone
+    consumer.revoked = False
+
+    await consumer.portal_event(message({"type": "order.upserted"}))  # raises without the fix
