@@ -30,6 +30,7 @@ import multiprocessing
 import os
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -179,13 +180,28 @@ def base_env(work: Path) -> None:
         os.environ.pop(name, None)
 
 
+def distinct_free_ports(count: int) -> list[int]:
+    """``count`` ports free on loopback, no two alike: each is held until all are picked.
+
+    Picked one by one and let go at once, two of 50 could be the same port (the kernel hands a
+    freed port out again); the second simulator then failed to bind, the first answered for
+    both, and pairing failed on the address already filed.
+    """
+    with contextlib.ExitStack() as held:
+        ports = []
+        for _ in range(count):
+            sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind((HOST, 0))
+            ports.append(int(sock.getsockname()[1]))
+        return ports
+
+
 @contextlib.contextmanager
 def simulators(count: int, work: Path) -> Iterator[list[tuple[str, int, int]]]:
     """``count`` simulators: (url, port, pid) each, all stopped by PID on the way out."""
     with contextlib.ExitStack() as stack:
         started = []
-        for index in range(count):
-            port = free_port()
+        for index, port in enumerate(distinct_free_ports(count)):
             argv = [sys.executable, "-m", "ttgateway.simulator", "--host", HOST, "--port"]
             log = work / f"sim-{index}.log"
             process = stack.enter_context(server_process([*argv, str(port)], log))
