@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, portal_process
+from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, REPORTS, failed, portal_process, show, watch
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    item.stash.setdefault(REPORTS, {})[report.when] = report
+    return report
 
 
 @pytest.fixture(autouse=True)
@@ -20,9 +27,9 @@ def _fast(fast_gateway_settings: None) -> None:
 
 
 @pytest.fixture
-def portal(transactional_db: None) -> Iterator[str]:
+def portal(request: pytest.FixtureRequest, transactional_db: None) -> Iterator[str]:
     """``manage.py serve`` (web + relay) on a free loopback port; yields its base URL."""
-    with portal_process(["--no-beat"]) as url:
+    with portal_process(["--no-beat"], show_log=lambda: failed(request.node)) as url:
         yield url
 
 
@@ -49,11 +56,13 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(request: pytest.FixtureRequest, browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(15_000)
+    errors = watch(tab)
     try:
         yield tab
     finally:
         context.close()
+        show(request.node, "the page's script errors", errors)

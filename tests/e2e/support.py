@@ -10,10 +10,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import pytest
 from django.conf import settings
 
 from tests.loopback import free_port
@@ -35,12 +37,15 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def portal_process(serve_args: Sequence[str], **env: str) -> Iterator[str]:
+def portal_process(
+    serve_args: Sequence[str], *, show_log: Callable[[], bool] | None = None, **env: str
+) -> Iterator[str]:
     """``manage.py serve`` on the test database and a free loopback port; yields its base URL.
 
     Stopped when the block ends, so that a test's tables are never emptied under a portal that
-    is still writing (PostgreSQL's TRUNCATE deadlocked with one). ``TTPORTAL_E2E_KEEP_LOG=1``
-    prints its log afterwards.
+    is still writing (PostgreSQL's TRUNCATE deadlocked with one). Its log is printed afterwards
+    when ``show_log()`` says so (the test failed: a CI failure then carries the portal's side),
+    or always with ``TTPORTAL_E2E_KEEP_LOG=1``.
     """
     port = free_port()
     data_dir = tempfile.mkdtemp(prefix="ttportal-e2e-")
@@ -73,6 +78,38 @@ def portal_process(serve_args: Sequence[str], **env: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if os.environ.get("TTPORTAL_E2E_KEEP_LOG"):
-            print(log.read_text())
+        if os.environ.get("TTPORTAL_E2E_KEEP_LOG") or (show_log is not None and show_log()):
+            print(f"--- portal log ({url}) ---")
+            print(log.read_text(errors="replace"))
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+# Each phase's report of a test (setup, call, teardown), kept for its fixtures to read
+# (tests/e2e/conftest.py records them).
+REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+def failed(item: pytest.Item) -> bool:
+    """Whether the test has failed so far: its fixtures then print what they saw."""
+    return any(report.failed for report in item.stash.get(REPORTS, {}).values())
+
+
+def watch(page: Any) -> list[str]:
+    """What the page's scripts said went wrong (uncaught errors, console errors), as it
+    happens: a page that never becomes ready otherwise fails with a timeout and nothing else."""
+    seen: list[str] = []
+    page.on("pageerror", lambda error: seen.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            seen.append(f"console {message.type}: {message.text}")
+            if message.type in ("error", "warning")
+            else None
+        ),
+    )
+    return seen
+
+
+def show(item: pytest.Item, what: str, lines: list[str]) -> None:
+    if lines and failed(item):
+        print(f"--- {what} ---", *lines, sep="\n")

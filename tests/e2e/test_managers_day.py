@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from gateways.models import Gateway, PairingAttempt
-from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, portal_process
+from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, failed, portal_process, show, watch
 from tests.factories import PASSWORD, GatewayFactory
 from tests.loopback import free_port
 from tests.orders.factories import OrderRecordFactory
@@ -32,10 +32,12 @@ NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 @pytest.fixture
-def day_portal(transactional_db: None) -> Iterator[str]:
+def day_portal(request: pytest.FixtureRequest, transactional_db: None) -> Iterator[str]:
     """The portal, with no mDNS (another demo on this machine must not add its gateway to our
     sites), one per test."""
-    with portal_process(SERVE, TTPORTAL_PAIRING_POLL_SECONDS="0.3") as url:
+    with portal_process(
+        SERVE, show_log=lambda: failed(request.node), TTPORTAL_PAIRING_POLL_SECONDS="0.3"
+    ) as url:
         yield url
 
 
@@ -65,21 +67,25 @@ def open_tab(chromium: Any, viewport: dict[str, int] | None = None) -> Any:
 
 
 @pytest.fixture
-def tab(chromium: Any) -> Iterator[Any]:
+def tab(request: pytest.FixtureRequest, chromium: Any) -> Iterator[Any]:
     page = open_tab(chromium)
+    errors = watch(page)
     try:
         yield page
     finally:
         page.context.close()
+        show(request.node, "the page's script errors", errors)
 
 
 @pytest.fixture
-def phone(chromium: Any) -> Iterator[Any]:
+def phone(request: pytest.FixtureRequest, chromium: Any) -> Iterator[Any]:
     page = open_tab(chromium, PHONE)
+    errors = watch(page)
     try:
         yield page
     finally:
         page.context.close()
+        show(request.node, "the page's script errors", errors)
 
 
 def sign_in(page: Any, portal: str, username: str = "alice") -> None:
