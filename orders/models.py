@@ -12,6 +12,7 @@ from django.utils import timezone
 from gateways.models import Gateway
 from orders.event_models import Event, WebhookDelivery, WebhookEndpoint
 from ttgateway.protocol import OrderState, OrderType
+from ttportal.sqlnames import Names
 
 __all__ = [
     "ActiveOrder",
@@ -224,12 +225,12 @@ class HistoryCounter(models.Model):
         RETURNING`` locks the row until the transaction ends on PostgreSQL, as the locked read
         did; on SQLite (3.35 or later) the writing transaction holds the database's one lock.
         """
-        quote = connection.ops.quote_name
-        value = quote("value")  # the field's column: no db_column is set
+        names = Names(connection.alias)
+        value = names.column(cls, "value")
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {quote(cls._meta.db_table)} SET {value} = {value} + %s "  # noqa: S608
-                f"WHERE {quote(cls._meta.pk.column)} = 1 RETURNING {value}",
+                f"UPDATE {names.table(cls)} SET {value} = {value} + %s "  # noqa: S608
+                f"WHERE {names.pk(cls)} = 1 RETURNING {value}",
                 [count],
             )
             row = cursor.fetchone()

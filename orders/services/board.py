@@ -19,6 +19,7 @@ from gateways.models import Gateway, Site
 from gateways.naming import gateway_labels
 from orders.models import NEAR_TARGET_SHARE, ActiveOrder, OrderRecord
 from ttportal.realtime import publish_on_commit, site_group
+from ttportal.sqlnames import Names
 
 
 def order_payload(order: ActiveOrder) -> dict[str, Any]:
@@ -102,24 +103,20 @@ def _figures_sql(alias: str) -> str:
     aggregate querysets it replaced cost more to compile than to run (bench/README.md).
     Parameters: the moment before which an active order is over target, the site, the
     target in seconds, the site again, the day's start and its end."""
-    quote = connections[alias].ops.quote_name
-    order, gateway, record = ActiveOrder._meta, Gateway._meta, OrderRecord._meta
-
-    def column(meta: Any, field: str) -> str:
-        return quote(meta.get_field(field).column)
-
-    delivery = f"r.{column(record, 'delivery_seconds')}"
+    names = Names(alias)
+    created = f"o.{names.column(ActiveOrder, 'created')}"
+    delivery = f"r.{names.column(OrderRecord, 'delivery_seconds')}"
+    cleared = f"r.{names.column(OrderRecord, 'cleared')}"
     return (
         "SELECT a.active, a.over, r.count, r.average, r.over FROM ("  # noqa: S608 - names only
-        f"SELECT COUNT(*) AS active, SUM(CASE WHEN o.{column(order, 'created')} < %s "
-        "THEN 1 ELSE 0 END) AS over "
-        f"FROM {quote(order.db_table)} o JOIN {quote(gateway.db_table)} g "
-        f"ON g.{quote(gateway.pk.column)} = o.{column(order, 'gateway')} "
-        f"WHERE g.{column(gateway, 'site')} = %s) a, ("
+        f"SELECT COUNT(*) AS active, SUM(CASE WHEN {created} < %s THEN 1 ELSE 0 END) AS over "
+        f"FROM {names.table(ActiveOrder)} o JOIN {names.table(Gateway)} g "
+        f"ON g.{names.pk(Gateway)} = o.{names.column(ActiveOrder, 'gateway')} "
+        f"WHERE g.{names.column(Gateway, 'site')} = %s) a, ("
         f"SELECT COUNT(*) AS count, AVG({delivery}) AS average, "
         f"SUM(CASE WHEN {delivery} > %s THEN 1 ELSE 0 END) AS over "
-        f"FROM {quote(record.db_table)} r WHERE r.{column(record, 'site')} = %s "
-        f"AND r.{column(record, 'cleared')} >= %s AND r.{column(record, 'cleared')} < %s) r"
+        f"FROM {names.table(OrderRecord)} r WHERE r.{names.column(OrderRecord, 'site')} = %s "
+        f"AND {cleared} >= %s AND {cleared} < %s) r"
     )
 
 

@@ -41,6 +41,7 @@ from gateways.models import ApiKey
 from orders.models import Event, WebhookDelivery, WebhookEndpoint
 from orders.services.events import event_payload
 from ttgateway.bridge import run_blocking
+from ttportal.sqlnames import Names
 
 log = logging.getLogger(__name__)
 
@@ -137,24 +138,20 @@ def _endpoints_sql(alias: str) -> str:
     api_key__revoked=False, api_key__sites=site).filter(Q(api_key__expiry_date__isnull=True)
     | Q(api_key__expiry_date__gt=now)).distinct()`` compiles to, names taken from the models.
     Parameters: now, then the site's id."""
-    quote = connections[alias].ops.quote_name
-    endpoint, key = WebhookEndpoint._meta, ApiKey._meta
-    through = ApiKey.sites.through._meta
-
-    def column(meta: Any, field: str) -> str:
-        return quote(meta.get_field(field).column)
-
-    columns = ", ".join(f"e.{quote(f.column)}" for f in endpoint.concrete_fields)
-    key_id = f"k.{quote(key.pk.column)}"
+    names = Names(alias)
+    endpoint, key, through = WebhookEndpoint, ApiKey, ApiKey.sites.through
+    columns = ", ".join(f"e.{names.quote(f.column)}" for f in endpoint._meta.concrete_fields)
+    key_id = f"k.{names.pk(key)}"
+    expiry = f"k.{names.column(key, 'expiry_date')}"
     return (
-        f"SELECT {columns} FROM {quote(endpoint.db_table)} e "  # noqa: S608 - names, no input
-        f"JOIN {quote(key.db_table)} k ON {key_id} = e.{column(endpoint, 'api_key')} "
-        f"WHERE e.{column(endpoint, 'enabled')} AND NOT k.{column(key, 'revoked')} "
-        f"AND (k.{column(key, 'expiry_date')} IS NULL OR k.{column(key, 'expiry_date')} > %s) "
-        f"AND EXISTS (SELECT 1 FROM {quote(through.db_table)} s "
-        f"WHERE s.{column(through, 'apikey')} = {key_id} "
-        f"AND s.{column(through, 'site')} = %s) "
-        f"ORDER BY e.{quote(endpoint.pk.column)}"
+        f"SELECT {columns} FROM {names.table(endpoint)} e "  # noqa: S608 - names, no input
+        f"JOIN {names.table(key)} k ON {key_id} = e.{names.column(endpoint, 'api_key')} "
+        f"WHERE e.{names.column(endpoint, 'enabled')} AND NOT k.{names.column(key, 'revoked')} "
+        f"AND ({expiry} IS NULL OR {expiry} > %s) "
+        f"AND EXISTS (SELECT 1 FROM {names.table(through)} s "
+        f"WHERE s.{names.column(through, 'apikey')} = {key_id} "
+        f"AND s.{names.column(through, 'site')} = %s) "
+        f"ORDER BY e.{names.pk(endpoint)}"
     )
 
 
